@@ -1,0 +1,81 @@
+"""Every error this package raises derives from :class:`SessionError`.
+
+The tree is shallow on purpose::
+
+    SessionError
+    ├── ConfigurationError        bad option at construction; names the option and the fix
+    ├── SessionDataError          the app put something in the session we refuse to store
+    │   ├── SessionTooLarge       serialized session over ``max_size`` bytes
+    │   └── UnserializableValue   a value JSON cannot carry (names the key)
+    ├── SessionConflict           a compare-and-set write lost too many races
+    └── StoreError                the store failed or timed out (the adapter answers 503)
+
+Tampered cookies and undecryptable records are not errors: the core turns them into a
+fresh anonymous session, in exactly one place, and emits an event.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ConfigurationError",
+    "SessionConflict",
+    "SessionDataError",
+    "SessionError",
+    "SessionTooLarge",
+    "StoreError",
+    "UnserializableValue",
+]
+
+
+class SessionError(Exception):
+    """Base class of every error raised by session_middleware."""
+
+
+class ConfigurationError(SessionError, ValueError):
+    """An option given at construction is invalid; the message names it and the fix."""
+
+    def __init__(self, option: str, problem: str) -> None:
+        self.option = option
+        super().__init__(f"{option}: {problem}")
+
+
+class SessionDataError(SessionError, ValueError):
+    """The session holds data that cannot be stored; nothing was written."""
+
+
+class SessionTooLarge(SessionDataError):
+    """The serialized session is larger than the configured ``max_size``."""
+
+    def __init__(self, size: int, max_size: int) -> None:
+        self.size = size
+        self.max_size = max_size
+        super().__init__(
+            f"session data is {size} bytes serialized, over max_size={max_size}; "
+            "store large values elsewhere and keep a reference in the session"
+        )
+
+
+class UnserializableValue(SessionDataError, TypeError):
+    """A session value cannot be carried by JSON (the message names the key)."""
+
+    def __init__(self, key: str, reason: str) -> None:
+        self.key = key
+        super().__init__(f"session[{key!r}] cannot be stored as JSON: {reason}")
+
+
+class SessionConflict(SessionError):
+    """Concurrent writes to one session kept conflicting; this request's changes were dropped."""
+
+    def __init__(self, attempts: int) -> None:
+        self.attempts = attempts
+        super().__init__(f"session write still conflicted after {attempts} attempts")
+
+
+class StoreError(SessionError):
+    """The session store failed, refused or timed out. Carries the operation, not the key."""
+
+    def __init__(self, operation: str, original_error: BaseException | None = None) -> None:
+        self.operation = operation
+        self.original_error = original_error
+        cause = type(original_error).__name__ if original_error is not None else "failure"
+        super().__init__(f"session store {operation} failed: {cause}")

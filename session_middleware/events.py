@@ -1,0 +1,124 @@
+"""Typed events (DESIGN.md O2), delivered to an optional callback and to the logger.
+
+Events name a session by its public ``handle`` (a keyed hash of the id), never by the id
+itself, so neither a log file nor an event consumer ever sees a usable cookie value.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import ClassVar, Literal
+
+from session_middleware.types import EventSink
+
+__all__ = [
+    "CookieRejected",
+    "Event",
+    "EventEmitter",
+    "RecordUndecryptable",
+    "SessionCreated",
+    "SessionExpired",
+    "StoreFailed",
+    "StoreMisconfigured",
+]
+
+logger = logging.getLogger("session_middleware")
+
+ExpiryReason = Literal["idle", "absolute", "missing"]
+RejectionReason = Literal[
+    "malformed", "oversized", "bad_signature", "cookie_expired", "unknown_key"
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """Base of every event. ``name`` is a stable, machine-readable identifier."""
+
+    name: ClassVar[str] = "event"
+    level: ClassVar[int] = logging.INFO
+
+    def describe(self) -> str:
+        """A one-line, secret-free description used for the log record."""
+        fields = " ".join(f"{k}={getattr(self, k)}" for k in self.__dataclass_fields__)
+        return f"{self.name} {fields}".rstrip()
+
+
+@dataclass(frozen=True, slots=True)
+class SessionCreated(Event):
+    """A new session was persisted for the first time."""
+
+    name: ClassVar[str] = "session_created"
+    level: ClassVar[int] = logging.DEBUG
+    handle: str
+
+
+@dataclass(frozen=True, slots=True)
+class SessionExpired(Event):
+    """A cookie named a session that is gone: idle, absolute deadline, or no record."""
+
+    name: ClassVar[str] = "session_expired"
+    handle: str
+    reason: ExpiryReason
+
+
+@dataclass(frozen=True, slots=True)
+class CookieRejected(Event):
+    """The session cookie was malformed, oversized, forged or signed by an unknown key."""
+
+    name: ClassVar[str] = "cookie_rejected"
+    level: ClassVar[int] = logging.WARNING
+    reason: RejectionReason
+
+
+@dataclass(frozen=True, slots=True)
+class RecordUndecryptable(Event):
+    """A stored record failed authentication (tampered, wrong key, or retired key)."""
+
+    name: ClassVar[str] = "record_undecryptable"
+    level: ClassVar[int] = logging.WARNING
+    handle: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class StoreFailed(Event):
+    """A store operation failed; the request was answered as configured (503 by default)."""
+
+    name: ClassVar[str] = "store_failed"
+    level: ClassVar[int] = logging.ERROR
+    operation: str
+    error: str
+
+
+@dataclass(frozen=True, slots=True)
+class StoreMisconfigured(Event):
+    """The store's server is configured in a way that can lose sessions (DESIGN.md R4)."""
+
+    name: ClassVar[str] = "store_misconfigured"
+    level: ClassVar[int] = logging.WARNING
+    setting: str
+    value: str
+
+
+class EventEmitter:
+    """Sends each event to the logger ``session_middleware`` and to an optional callback.
+
+    A callback that raises is logged and otherwise ignored: observability must never
+    turn a working request into a failed one.
+    """
+
+    __slots__ = ("_callback",)
+
+    def __init__(self, callback: EventSink | None = None) -> None:
+        self._callback = callback
+
+    def emit(self, event: Event) -> None:
+        """Log ``event`` and pass it to the callback."""
+        if logger.isEnabledFor(event.level):
+            logger.log(event.level, "%s", event.describe())
+        if self._callback is not None:
+            try:
+                self._callback(event)
+            except Exception:
+                logger.exception("session_middleware event callback raised")
