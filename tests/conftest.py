@@ -71,9 +71,14 @@ def store_kind(request: pytest.FixtureRequest) -> str:
 def make_store(
     store_kind: str, request: pytest.FixtureRequest, clock: FakeClock, prefix: str
 ) -> StoreFactory:
-    """Builds a fresh store of the parametrized kind (memory or real Redis)."""
+    """Builds a handle on this test's store (memory or real Redis), as each worker would.
+
+    Every call in one test reaches the same data: the one MemoryStore, or the same Redis
+    under the test's prefix through a new client (an asyncio client serves one loop).
+    """
     if store_kind == "memory":
-        return lambda: MemoryStore(clock=clock)
+        shared = MemoryStore(clock=clock)
+        return lambda: shared
     server: RedisServer = request.getfixturevalue("redis_server")
     return lambda: RedisStore.from_url(server.url, prefix=prefix)
 
@@ -84,7 +89,7 @@ def make_client(make_store: StoreFactory, clock: FakeClock) -> Iterator[Callable
     opened: list[tuple[TestClient, AsyncStore]] = []
 
     def factory(**options: Any) -> TestClient:
-        store = options.pop("store", None) or make_store()
+        store = options.pop("store") if "store" in options else make_store()
         options.setdefault("secret_key", SECRET)
         options.setdefault("clock", clock)
         client = TestClient(build_app(store=store, **options), base_url="http://testserver")

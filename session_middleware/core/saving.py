@@ -11,7 +11,9 @@
   (``session.clear()``, Starlette's logout idiom) is destroyed and its cookie expired.
 - ``Set-Cookie`` only when a session is first persisted, destroyed, found stale, or its
   cookie is past half its ``max_age`` and would die before the session (C4).
-- The store TTL is the exact remaining life: stores round it up, never down (T3).
+- The store TTL is the remaining life plus a minute's grace: never shorter than the real
+  life (T3), and long enough that the core, not the store, sees an expired record, so it
+  can say why the session ended and delete it.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from session_middleware.events import Event, SessionCreated, SessionExpired
 __all__ = ["Outcome", "commit"]
 
 _EMPTY = "{}"
+_TTL_GRACE = 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,7 +158,7 @@ def _vanished(core: SessionCore, session_id: str, secure: bool) -> Outcome:
 
 
 def _remaining_life(core: SessionCore, meta: RecordMeta, now: float) -> float:
-    return max(0.0, min(meta.absolute_deadline, now + core.timeouts.idle) - now)
+    return max(0.0, min(meta.absolute_deadline, now + core.timeouts.idle) - now) + _TTL_GRACE
 
 
 def _renewed_cookie(

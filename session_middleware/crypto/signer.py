@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 
 from itsdangerous import BadData, Signer, TimestampSigner
-from itsdangerous.encoding import base64_decode, bytes_to_int
+from itsdangerous.encoding import base64_decode, base64_encode, bytes_to_int
 
 from session_middleware.crypto.keyring import Keyring
 from session_middleware.types import Clock
@@ -54,11 +54,22 @@ class CookieSigner:
         return self._signer.sign(session_id.encode("ascii")).decode("ascii")
 
     def unsign(self, value: str) -> tuple[str, int]:
-        """Return ``(session_id, issued_at)``; raise :class:`BadCookie` if it does not verify."""
+        """Return ``(session_id, issued_at)``; raise :class:`BadCookie` if it does not verify.
+
+        Base64 leaves spare bits in a last character, so two spellings can decode alike;
+        only the canonical spelling is accepted, so no altered cookie ever verifies.
+        """
         try:
-            stamped = Signer.unsign(self._signer, value.encode("ascii"))
+            raw = value.encode("ascii")
+            if not all(_is_canonical(part) for part in raw.split(b".")[1:]):
+                raise BadCookie
+            stamped = Signer.unsign(self._signer, raw)
             payload, _, raw_ts = stamped.rpartition(b".")
             issued_at = bytes_to_int(base64_decode(raw_ts))
         except (BadData, UnicodeEncodeError, ValueError) as exc:
             raise BadCookie from exc
         return payload.decode("ascii"), issued_at
+
+
+def _is_canonical(part: bytes) -> bool:
+    return base64_encode(base64_decode(part)) == part
