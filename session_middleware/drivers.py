@@ -1,4 +1,4 @@
-"""The two small loops that run a core flow against a store: one awaits, one does not."""
+"""The loop that runs a core flow against an async store (a sync twin joins it for WSGI)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any, TypeVar
 
 from session_middleware.core.commands import Flow
 
-__all__ = ["run_async", "run_sync"]
+__all__ = ["run_async"]
 
 T = TypeVar("T")
 
@@ -17,17 +17,6 @@ async def run_async(flow: Flow[T], store: Any) -> T:
         command = next(flow)
         while True:
             command = flow.send(await command.call(store))
-    except StopIteration as done:
-        outcome: T = done.value
-        return outcome
-
-
-def run_sync(flow: Flow[T], store: Any) -> T:
-    """Drive ``flow`` against a sync store."""
-    try:
-        command = next(flow)
-        while True:
-            command = flow.send(command.call(store))
     except StopIteration as done:
         outcome: T = done.value
         return outcome

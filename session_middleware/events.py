@@ -6,6 +6,7 @@ itself, so neither a log file nor an event consumer ever sees a usable cookie va
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass
 from typing import ClassVar, Literal
@@ -40,7 +41,7 @@ class Event:
 
     def describe(self) -> str:
         """A one-line, secret-free description used for the log record."""
-        fields = " ".join(f"{k}={getattr(self, k)}" for k in self.__dataclass_fields__)
+        fields = " ".join(f"{f.name}={getattr(self, f.name)}" for f in dataclasses.fields(self))
         return f"{self.name} {fields}".rstrip()
 
 

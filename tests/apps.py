@@ -86,3 +86,39 @@ ROUTES = [
 def build_app(**options: Any) -> Starlette:
     """The test app behind ``SessionMiddleware(**options)``."""
     return Starlette(routes=ROUTES, middleware=[Middleware(SessionMiddleware, **options)])
+
+
+async def store_value(request: Request) -> Response:
+    """Stores values JSON cannot carry, chosen by name, to exercise W4."""
+    values: dict[str, Any] = {
+        "set": {1, 2},
+        "tuple": (1, 2),
+        "bytes": b"raw",
+        "nan": float("nan"),
+        "object": object(),
+        "big": "x" * 100_000,
+    }
+    kind = request.path_params["kind"]
+    if kind == "nested-set":
+        request.session["cart"].append({3})
+    elif kind == "int-key":
+        request.session["nested"] = {1: "one"}
+    else:
+        request.session[kind] = values[kind]
+    return PlainTextResponse("stored?")
+
+
+ROUTES.append(Route("/store/{kind}", store_value, methods=["POST"]))
+
+
+async def held_write(request: Request) -> Response:
+    """Loads the session, waits at the gate, then writes: for deterministic interleavings."""
+    request.session.get("_")  # loaded before the handler; read it like a real handler would
+    body = await request.json()
+    request.app.state.entered.set()
+    await request.app.state.gate.wait()
+    request.session.update(body)
+    return JSONResponse(_view(request))
+
+
+ROUTES.append(Route("/hold/set", held_write, methods=["POST"]))

@@ -90,7 +90,8 @@ def make_client(make_store: StoreFactory, clock: FakeClock) -> Iterator[Callable
 
     def factory(**options: Any) -> TestClient:
         store = options.pop("store") if "store" in options else make_store()
-        options.setdefault("secret_key", SECRET)
+        if "secret_keys" not in options:
+            options.setdefault("secret_key", SECRET)
         options.setdefault("clock", clock)
         client = TestClient(build_app(store=store, **options), base_url="http://testserver")
         client.__enter__()
