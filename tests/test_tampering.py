@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 
 import pytest
@@ -139,18 +138,3 @@ def test_store_keys_are_not_session_ids(make_client: MakeClient) -> None:
     session_id = client.cookies["session"].split(".")[0]
     key = _store_key(client)
     assert session_id not in key and key not in client.cookies["session"]
-
-
-def test_concurrent_tasks_share_the_memory_store_safely() -> None:
-    from session_middleware import MemoryStore
-
-    store = MemoryStore()
-
-    async def hammer(n: int) -> int | None:
-        return await store.save("k", b"b", b"s", expected_version=None, ttl=60) if n else None
-
-    async def main() -> list[int | None]:
-        return await asyncio.gather(*(hammer(n) for n in range(1, 51)))
-
-    results = asyncio.run(main())
-    assert results.count(1) == 1 and results.count(None) == 49
