@@ -18,8 +18,9 @@ Rows:
 
 Before timing, each row's answer is checked once (status 200; for the read-only rows the
 body is the value stored in the session), and every timed request must answer 200. Rows are
-warmed up, then interleaved in each round; the table shows the best and the median round.
-``cmds/req`` is the number of Redis commands the row sent per request, from ``INFO
+warmed up; in each round they take turns every 500 requests (so drift in the machine's
+speed hits every row alike), and the table shows the best and the median round. Ratios use
+the best rounds. ``cmds/req`` is the Redis commands the row sent per request, from ``INFO
 commandstats`` (commands run inside Lua scripts are not counted).
 
 Run from the project root (it starts its own ``redis-server`` on a free loopback port,
@@ -42,57 +43,43 @@ import functools
 import gc
 import itertools
 import pstats
-import secrets
-import shutil
-import socket
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import redis
 import redis.asyncio as aioredis
 from starlette.middleware.sessions import SessionMiddleware as CookieSessionMiddleware
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Scope
 from starsessions import SessionAutoloadMiddleware
 from starsessions import SessionMiddleware as StarSessionMiddleware
 from starsessions.stores.redis import RedisStore as StarRedisStore
 
+from benchmarks.harness import (
+    Bench,
+    BenchmarkError,
+    Client,
+    Handler,
+    RespondingApp,
+    Response,
+    client_commands,
+    local_redis,
+)
 from session_middleware import SessionMiddleware
 from session_middleware.stores.redis import RedisStore
 
 SECRET = "benchmark-secret-0123456789-abcdefghijklmnop"
 STORED_VALUE = "stored-value"
 DAY = 24 * 60 * 60
-# Commands a client sends; what scripts run inside Redis (HSET, PEXPIRE...) is not listed.
-CLIENT_COMMANDS = frozenset({"get", "set", "setex", "hmget", "evalsha", "eval", "del", "unlink"})
+# Rows take turns every SLICE requests, so drift in the machine's speed hits them alike.
+SLICE = 500
 
-Handler = Callable[[Scope], Awaitable[bytes]]
 Wrap = Callable[[ASGIApp], ASGIApp]
 
 
-class BenchmarkError(Exception):
-    """A row answered something other than what it must answer: its timing would lie."""
-
-
-# -- the app, its handlers, and a direct ASGI caller ---------------------------------------
-
-
-class RespondingApp:
-    """The one raw ASGI app of every row: await the handler, answer 200 with its bytes."""
-
-    def __init__(self, handler: Handler) -> None:
-        self.handler = handler
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Answer one request."""
-        body = await self.handler(scope)
-        headers = [(b"content-type", b"text/plain"), (b"content-length", b"%d" % len(body))]
-        await send({"type": "http.response.start", "status": 200, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+# -- handlers -------------------------------------------------------------------------------
 
 
 async def answer_ok(scope: Scope) -> bytes:
@@ -134,71 +121,6 @@ class RedisGet:
         """Fetch the key and answer with its value."""
         value = await self._client.get(self._key)
         return value if isinstance(value, bytes) else b""
-
-
-@dataclass
-class Response:
-    """One captured answer, for the checks made before timing."""
-
-    status: int = 0
-    headers: list[tuple[bytes, bytes]] = field(default_factory=list)
-    body: bytes = b""
-
-    def header(self, name: bytes) -> str | None:
-        """The first value of header ``name``, or ``None``."""
-        return next((v.decode("latin-1") for k, v in self.headers if k.lower() == name), None)
-
-    async def collect(self, message: Message) -> None:
-        """An ASGI ``send`` that records the message."""
-        if message["type"] == "http.response.start":
-            self.status = message["status"]
-            self.headers = list(message.get("headers", []))
-        elif message["type"] == "http.response.body":
-            self.body += message.get("body", b"")
-
-
-class Client:
-    """Calls an ASGI app directly with a prebuilt ``GET /`` scope, optionally with a cookie."""
-
-    def __init__(self, app: ASGIApp, cookie: str | None = None) -> None:
-        self.app = app
-        self.failures = 0
-        headers = [(b"host", b"bench.local"), (b"user-agent", b"asgi-throughput")]
-        if cookie is not None:
-            headers.append((b"cookie", cookie.encode("latin-1")))
-        self._scope: Scope = {
-            "type": "http",
-            "asgi": {"version": "3.0", "spec_version": "2.3"},
-            "http_version": "1.1",
-            "method": "GET",
-            "scheme": "http",
-            "path": "/",
-            "raw_path": b"/",
-            "root_path": "",
-            "query_string": b"",
-            "headers": headers,
-            "client": ("127.0.0.1", 50000),
-            "server": ("127.0.0.1", 8000),
-        }
-
-    async def _receive(self) -> Message:
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def _send(self, message: Message) -> None:
-        if message["type"] == "http.response.start" and message["status"] != 200:
-            self.failures += 1
-
-    async def one(self) -> Response:
-        """Make one request and capture the whole answer."""
-        response = Response()
-        await self.app(dict(self._scope), self._receive, response.collect)
-        return response
-
-    async def run(self, requests: int) -> None:
-        """Make ``requests`` requests, counting any answer that is not 200."""
-        app, receive, send, scope = self.app, self._receive, self._send, self._scope
-        for _ in range(requests):
-            await app(dict(scope), receive, send)
 
 
 # -- rows -----------------------------------------------------------------------------------
@@ -265,36 +187,13 @@ def wrap_starsessions(app: ASGIApp, *, store: StarRedisStore) -> ASGIApp:
     )
 
 
-@dataclass
-class Bench:
-    """The Redis the rows share, a key prefix of this run's own, and what to close."""
-
-    url: str
-    prefix: str = field(default_factory=lambda: f"bench:{secrets.token_hex(4)}:")
-    clients: list[aioredis.Redis] = field(default_factory=list)
-
-    def client(self) -> aioredis.Redis:
-        """A new redis.asyncio client (hiredis parser when installed), closed at the end."""
-        client = aioredis.Redis.from_url(self.url)
-        self.clients.append(client)
-        return client
-
-    async def aclose(self) -> None:
-        """Delete this run's keys and close every client."""
-        control = self.clients[0]
-        keys = [key async for key in control.scan_iter(match=f"{self.prefix}*", count=1000)]
-        if keys:
-            await control.delete(*keys)
-        for client in self.clients:
-            await client.aclose()
-
-
 async def build_rows(bench: Bench) -> list[Row]:
     """Every row, each checked once."""
     floor_key = bench.prefix + "floor"
     floor_client = bench.client()
     await floor_client.set(floor_key, STORED_VALUE)
-    ours_store = RedisStore(bench.client(), prefix=bench.prefix + "ours:")
+    ours_store = RedisStore.from_url(bench.url, prefix=bench.prefix + "ours:")
+    bench.clients.append(ours_store.client)
     ours: Wrap = functools.partial(SessionMiddleware, secret_key=SECRET, store=ours_store)
     star_store = StarRedisStore(connection=bench.client(), prefix=bench.prefix + "star:")
     star: Wrap = functools.partial(wrap_starsessions, store=star_store)
@@ -322,40 +221,60 @@ async def build_rows(bench: Bench) -> list[Row]:
 # -- measuring ------------------------------------------------------------------------------
 
 
-async def client_commands(control: aioredis.Redis) -> int | None:
-    """Commands clients have sent so far (script internals excluded); ``None`` if hidden."""
-    try:
-        stats: dict[str, dict[str, int]] = await control.info("commandstats")
-    except redis.ResponseError:
-        return None
-    return sum(
-        v["calls"] for k, v in stats.items() if k.removeprefix("cmdstat_") in CLIENT_COMMANDS
-    )
+@dataclass
+class Tally:
+    """One row's share of a round: requests made, seconds spent, Redis commands sent."""
+
+    requests: int = 0
+    seconds: float = 0.0
+    commands: int | None = 0
+
+    def record_into(self, row: Row) -> None:
+        """Append this round's rate (and commands per request) to ``row``."""
+        row.rates.append(self.requests / self.seconds)
+        if self.commands is not None:
+            row.commands.append(self.commands / self.requests)
 
 
-async def measure(row: Row, requests: int, control: aioredis.Redis) -> None:
-    """Time ``requests`` requests of ``row`` and record the rate and commands per request."""
+async def timed_slice(row: Row, requests: int, control: aioredis.Redis, tally: Tally) -> None:
+    """Time ``requests`` requests of ``row`` into ``tally``; raise if any was not 200."""
     before = await client_commands(control)
-    gc.collect()
     start = time.perf_counter()
     await row.client.run(requests)
-    elapsed = time.perf_counter() - start
+    tally.seconds += time.perf_counter() - start
+    tally.requests += requests
     after = await client_commands(control)
-    row.rates.append(requests / elapsed)
-    if before is not None and after is not None:
-        row.commands.append((after - before) / requests)
+    if before is None or after is None or tally.commands is None:
+        tally.commands = None
+    else:
+        tally.commands += after - before
     if row.client.failures:
         raise BenchmarkError(f"{row.key}: {row.client.failures} answers were not 200")
 
 
-async def run_rounds(rows: list[Row], requests: int, rounds: int, control: aioredis.Redis) -> None:
-    """Warm every row up, then run the rounds, rows interleaved and rotated each round."""
-    for row in rows:
-        await row.client.run(max(1, requests // 5))
-    for number in range(rounds):
+def slice_sizes(requests: int, size: int = SLICE) -> list[int]:
+    """``requests`` cut into slices of at most ``size``."""
+    return [min(size, requests - start) for start in range(0, requests, size)]
+
+
+async def run_round(rows: list[Row], requests: int, control: aioredis.Redis) -> None:
+    """One round: every row's requests in slices taken in turn, so drift hits rows alike."""
+    tallies = {row.key: Tally() for row in rows}
+    gc.collect()
+    for number, size in enumerate(slice_sizes(requests)):
         shift = number % len(rows)
         for row in rows[shift:] + rows[:shift]:
-            await measure(row, requests, control)
+            await timed_slice(row, size, control, tallies[row.key])
+    for row in rows:
+        tallies[row.key].record_into(row)
+
+
+async def run_rounds(rows: list[Row], requests: int, rounds: int, control: aioredis.Redis) -> None:
+    """Warm every row up, then run the timed rounds."""
+    for row in rows:
+        await row.client.run(max(1, requests // 5))
+    for _ in range(rounds):
+        await run_round(rows, requests, control)
 
 
 async def profile_row(row: Row, requests: int, top: int = 15) -> None:
@@ -404,49 +323,7 @@ def _verdict(held: bool) -> str:
     return "yes" if held else "NO"
 
 
-# -- redis-server and entry point -----------------------------------------------------------
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def wait_for_ping(port: int, process: subprocess.Popen[bytes], timeout: float = 10.0) -> None:
-    """Return once the server on ``port`` answers PING; raise if it dies or stays silent."""
-    client = redis.Redis(port=port, socket_connect_timeout=0.2)
-    deadline = time.monotonic() + timeout
-    try:
-        while time.monotonic() < deadline and process.poll() is None:
-            with contextlib.suppress(redis.ConnectionError):
-                if client.ping():
-                    return
-            time.sleep(0.02)
-    finally:
-        client.close()
-    raise BenchmarkError(f"redis-server on port {port} did not answer PING")
-
-
-@contextlib.contextmanager
-def local_redis() -> Iterator[str]:
-    """A redis-server of this run's own on loopback, persistence off; yields its URL."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        raise BenchmarkError("redis-server is not installed: install it or pass --redis-url")
-    port = free_port()
-    with tempfile.TemporaryDirectory() as workdir:
-        args = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
-        args += ["--appendonly", "no", "--dir", workdir, "--protected-mode", "yes"]
-        process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            wait_for_ping(port, process)
-            yield f"redis://127.0.0.1:{port}/0"
-        finally:
-            process.terminate()
-            process.wait(timeout=10)
+# -- entry point ----------------------------------------------------------------------------
 
 
 async def benchmark(url: str, options: argparse.Namespace) -> None:
@@ -490,6 +367,9 @@ def main(argv: list[str] | None = None) -> int:
             asyncio.run(benchmark(url, options))
     except BenchmarkError as exc:
         print(f"benchmark failed: {exc}", file=sys.stderr)
+        return 1
+    except (redis.RedisError, OSError) as exc:
+        print(f"benchmark failed: Redis: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
     return 0
 
