@@ -8,12 +8,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from session_middleware.asgi import SessionMiddleware, get_session
-from session_middleware.core.options import CookieOptions, Timeouts
+from session_middleware.asgi import SessionMiddleware, get_session, mark_passive
+from session_middleware.core.options import Binding, CookieOptions, Timeouts
 from session_middleware.core.session import Session
 from session_middleware.crypto.keyring import Keyring
 from session_middleware.errors import (
+    AuthenticationRequired,
     ConfigurationError,
+    LoginRequired,
+    NotAuthenticated,
+    ReauthRequired,
     SessionConflict,
     SessionDataError,
     SessionError,
@@ -22,14 +26,21 @@ from session_middleware.errors import (
     UnserializableValue,
 )
 from session_middleware.events import (
+    BindingMismatch,
     CookieRejected,
     Event,
+    ReauthRefused,
     RecordUndecryptable,
     SessionCreated,
     SessionExpired,
+    SessionLoggedIn,
+    SessionLoggedOut,
+    SessionReauthenticated,
+    SessionRegenerated,
     StoreFailed,
     StoreMisconfigured,
 )
+from session_middleware.guards import Guard, require_login, require_recent_auth
 from session_middleware.stores.memory import MemoryStore
 from session_middleware.types import AsyncStore, StoredRecord
 
@@ -38,12 +49,20 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AsyncStore",
+    "AuthenticationRequired",
+    "Binding",
+    "BindingMismatch",
     "ConfigurationError",
     "CookieOptions",
     "CookieRejected",
     "Event",
+    "Guard",
     "Keyring",
+    "LoginRequired",
     "MemoryStore",
+    "NotAuthenticated",
+    "ReauthRefused",
+    "ReauthRequired",
     "RecordUndecryptable",
     "RedisStore",
     "Session",
@@ -52,7 +71,11 @@ __all__ = [
     "SessionDataError",
     "SessionError",
     "SessionExpired",
+    "SessionLoggedIn",
+    "SessionLoggedOut",
     "SessionMiddleware",
+    "SessionReauthenticated",
+    "SessionRegenerated",
     "SessionTooLarge",
     "StoreError",
     "StoreFailed",
@@ -61,6 +84,9 @@ __all__ = [
     "Timeouts",
     "UnserializableValue",
     "get_session",
+    "mark_passive",
+    "require_login",
+    "require_recent_auth",
 ]
 
 __version__ = "0.1.0"

@@ -1,8 +1,8 @@
 """The pure ASGI middleware for Starlette and FastAPI (no ``BaseHTTPMiddleware``).
 
 ``__init__`` validates and precomputes; ``__call__`` keeps per-request state in locals and
-in one small send wrapper. Decisions live in the core; this module only reads the cookie
-header, drives the core's flows against the store and edits the response start.
+in one small send wrapper. Decisions live in the core; this module only reads headers,
+drives the core's flows against the store and edits the response start.
 """
 
 from __future__ import annotations
@@ -15,25 +15,38 @@ from typing import Any
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from session_middleware.core.lifecycle import Loaded, SessionCore
-from session_middleware.core.options import DAY, CookieOptions, SameSite, SessionOptions, Timeouts
+from session_middleware.actions import AsyncActions
+from session_middleware.core.lifecycle import SessionCore
+from session_middleware.core.options import (
+    DAY,
+    Binding,
+    CookieOptions,
+    SameSite,
+    SessionOptions,
+    Timeouts,
+)
 from session_middleware.core.saving import Outcome, commit
 from session_middleware.core.session import Session
+from session_middleware.core.state import RequestState
 from session_middleware.crypto.keyring import Keyring
 from session_middleware.drivers import run_async
-from session_middleware.errors import ConfigurationError, StoreError
+from session_middleware.errors import AuthenticationRequired, ConfigurationError, StoreError
 from session_middleware.events import Event, EventEmitter, StoreFailed
 from session_middleware.stores.memory import MemoryStore
 from session_middleware.types import AsyncStore, Clock, EventSink
 
-__all__ = ["SessionMiddleware", "get_session"]
+__all__ = ["PASSIVE", "SessionMiddleware", "get_session", "mark_passive"]
+
+PASSIVE = "session_middleware.passive"
+"""Scope key: a truthy value marks the request passive (it never slides the idle deadline)."""
 
 
 class SessionMiddleware:
     """Server-side, encrypted sessions as ``request.session``.
 
     A drop-in for ``starlette.middleware.sessions.SessionMiddleware``: the same keywords
-    mean the same thing. With no ``store`` the in-memory store is used.
+    mean the same thing. With no ``store`` the in-memory store is used. Timeouts are given
+    either one by one or as one :class:`Timeouts` value (``Timeouts.nist_aal2()``).
     """
 
     def __init__(
@@ -50,12 +63,16 @@ class SessionMiddleware:
         https_only: bool | None = None,
         domain: str | None = None,
         partitioned: bool = False,
-        idle_timeout: float = 14 * DAY,
-        absolute_timeout: float = 30 * DAY,
-        touch_interval: float = 60.0,
+        idle_timeout: float | None = None,
+        absolute_timeout: float | None = None,
+        touch_interval: float | None = None,
+        reauth_after: float | None = None,
+        timeouts: Timeouts | None = None,
+        binding: Binding | None = None,
         max_size: int = 64 * 1024,
         compress_threshold: int | None = None,
         exclude_paths: Sequence[str] = (),
+        passive_paths: Sequence[str] = (),
         on_event: EventSink | None = None,
         clock: Clock = time.time,
         retry_after: int = 5,
@@ -75,18 +92,21 @@ class SessionMiddleware:
                 https_only=https_only,
                 partitioned=partitioned,
             ),
-            timeouts=Timeouts(
-                idle=idle_timeout, absolute=absolute_timeout, touch_interval=touch_interval
+            timeouts=_timeouts(
+                timeouts, idle_timeout, absolute_timeout, touch_interval, reauth_after
             ),
             options=SessionOptions(
                 max_size=max_size,
                 compress_threshold=compress_threshold,
                 exclude_paths=tuple(exclude_paths),
+                passive_paths=tuple(passive_paths),
             ),
             clock=clock,
+            binding=binding,
         )
         self.events = EventEmitter(on_event)
-        self._cookie_name = session_cookie
+        self.actions = AsyncActions(self.core, self.store, clock, self.events)
+        self._cookie_name = session_cookie.encode("latin-1")
         self._unavailable = unavailable_response or _ServiceUnavailable(retry_after)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -97,35 +117,61 @@ class SessionMiddleware:
         if kind not in ("http", "websocket") or self.core.is_excluded(scope["path"]):
             await self.app(scope, receive, send)
             return
-        cookie = _cookie_value(scope, self._cookie_name)
         try:
-            loaded = await run_async(self.core.open(cookie, self.clock()), self.store)
+            state = await self.load(scope)
         except StoreError as exc:
-            self._store_failed(exc)
+            self.store_failed(exc)
             await self._refuse(scope, receive, send)
             return
-        self._emit(loaded.events)
-        scope["session"] = loaded.session
         if kind == "websocket":
             await self.app(scope, receive, send)
             return
-        await self.app(scope, receive, _ResponseStart(self, scope, loaded, send))
+        await self._serve(scope, receive, _ResponseStart(self, scope, state, send))
 
-    async def finish(self, scope: Scope, loaded: Loaded, status: int) -> Outcome:
+    async def load(self, scope: Scope) -> RequestState:
+        """Open the request's session and put it in ``scope["session"]``."""
+        cookie, user_agent = _request_headers(scope, self._cookie_name)
+        client = scope.get("client")
+        signals = self.core.binding.signals(user_agent, client[0] if client else None)
+        state = await run_async(self.core.open(cookie, self.clock(), signals), self.store)
+        state.passive = self.core.is_passive(scope["path"])
+        state.session.attach(self.actions, state)
+        scope["session"] = state.session
+        if state.events:
+            self.events.emit_all(state.drain_events())
+        return state
+
+    async def _serve(self, scope: Scope, receive: Receive, send: _ResponseStart) -> None:
+        """Run the app; answer a guard's refusal or a store failure raised inside it."""
+        try:
+            await self.app(scope, receive, send)
+        except AuthenticationRequired as refusal:
+            if send.started:
+                raise
+            await refusal.response(scope, receive, send)
+        except StoreError as exc:
+            if send.started:
+                raise
+            self.store_failed(exc)
+            await self._unavailable(scope, receive, send.raw_send)
+
+    async def finish(self, scope: Scope, state: RequestState, status: int) -> Outcome:
         """Run the commit flow for one response start (raises ``StoreError``)."""
+        state.passive = state.passive or bool(scope.get(PASSIVE))
         secure = scope.get("scheme") in ("https", "wss")
-        flow = commit(self.core, loaded, now=self.clock(), status=status, secure=secure)
+        flow = commit(self.core, state, now=self.clock(), status=status, secure=secure)
         outcome = await run_async(flow, self.store)
-        self._emit(outcome.events)
+        self.events.emit_all(outcome.events)
         return outcome
 
-    def _emit(self, events: tuple[Event, ...]) -> None:
-        for event in events:
-            self.events.emit(event)
-
-    def _store_failed(self, exc: StoreError) -> None:
+    def store_failed(self, exc: StoreError) -> None:
+        """Report a store failure (the caller answers the request)."""
         cause = type(exc.original_error).__name__ if exc.original_error else "StoreError"
         self.events.emit(StoreFailed(operation=exc.operation, error=cause))
+
+    async def unavailable(self, scope: Scope, send: Send) -> None:
+        """Answer with the configured store-unavailable response."""
+        await self._unavailable(scope, _no_body, send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
@@ -147,48 +193,52 @@ class SessionMiddleware:
         try:
             warnings: list[Event] = await inspect()
         except StoreError as exc:
-            self._store_failed(exc)
+            self.store_failed(exc)
             return
-        self._emit(tuple(warnings))
+        self.events.emit_all(warnings)
 
 
 class _ResponseStart:
     """The ``send`` wrapper: commits the session when the response starts."""
 
-    __slots__ = ("_loaded", "_middleware", "_replaced", "_scope", "_send")
+    __slots__ = ("_middleware", "_replaced", "_scope", "_state", "raw_send", "started")
 
-    def __init__(self, middleware: SessionMiddleware, scope: Scope, loaded: Loaded, send: Send):
+    def __init__(
+        self, middleware: SessionMiddleware, scope: Scope, state: RequestState, send: Send
+    ) -> None:
         self._middleware = middleware
         self._scope = scope
-        self._loaded = loaded
-        self._send = send
+        self._state = state
+        self.raw_send = send
+        self.started = False
         self._replaced = False
 
     async def __call__(self, message: Message) -> None:
         if message["type"] != "http.response.start":
             if not self._replaced:
-                await self._send(message)
+                await self.raw_send(message)
             return
+        self.started = True
         try:
-            outcome = await self._middleware.finish(self._scope, self._loaded, message["status"])
+            outcome = await self._middleware.finish(self._scope, self._state, message["status"])
         except StoreError as exc:
             # The handler ran but its session could not be saved: say so, don't pretend.
-            self._middleware._store_failed(exc)
+            self._middleware.store_failed(exc)
             self._replaced = True
-            await self._middleware._unavailable(self._scope, _no_body, self._send)
+            await self._middleware.unavailable(self._scope, self.raw_send)
             return
-        _apply(message, outcome, read=self._loaded.session.accessed)
-        await self._send(message)
+        if outcome.set_cookie is not None or self._state.session.accessed:
+            _apply(message, outcome)
+        await self.raw_send(message)
 
 
-def _apply(message: Message, outcome: Outcome, *, read: bool) -> None:
+def _apply(message: Message, outcome: Outcome) -> None:
     headers = MutableHeaders(scope=message)
     if outcome.set_cookie is not None:
         headers.append("set-cookie", outcome.set_cookie)
         if "cache-control" not in headers:
             headers["cache-control"] = "no-store"
-    if read or outcome.set_cookie is not None:
-        headers.add_vary_header("Cookie")
+    headers.add_vary_header("Cookie")
 
 
 class _ServiceUnavailable:
@@ -214,17 +264,25 @@ async def _no_body() -> Message:
     return {"type": "http.disconnect"}
 
 
-def _cookie_value(scope: Scope, name: str) -> str | None:
-    """The first value of cookie ``name`` in the request headers, or ``None``."""
+def _request_headers(scope: Scope, cookie_name: bytes) -> tuple[str | None, str]:
+    """The session cookie's value (or ``None``) and the User-Agent, in one pass."""
+    cookie: str | None = None
+    user_agent = b""
     header: bytes
     raw: bytes
     for header, raw in scope["headers"]:
-        if header != b"cookie":
-            continue
-        for part in raw.decode("latin-1").split(";"):
-            key, sep, val = part.strip().partition("=")
-            if sep and key == name:
-                return val
+        if header == b"cookie" and cookie is None:
+            cookie = _cookie_value(raw, cookie_name)
+        elif header == b"user-agent":
+            user_agent = raw
+    return cookie, user_agent.decode("latin-1")
+
+
+def _cookie_value(header: bytes, name: bytes) -> str | None:
+    for part in header.split(b";"):
+        key, sep, value = part.strip().partition(b"=")
+        if sep and key == name:
+            return value.decode("latin-1")
     return None
 
 
@@ -240,6 +298,27 @@ def _secrets(
     return [secret_key]
 
 
+def _timeouts(
+    timeouts: Timeouts | None,
+    idle: float | None,
+    absolute: float | None,
+    touch_interval: float | None,
+    reauth_after: float | None,
+) -> Timeouts:
+    single = {
+        "idle": idle,
+        "absolute": absolute,
+        "touch_interval": touch_interval,
+        "reauth_after": reauth_after,
+    }
+    given = {k: v for k, v in single.items() if v is not None}
+    if timeouts is None:
+        return Timeouts(**given)
+    if given:
+        raise ConfigurationError("timeouts", "give timeouts= or the single timeouts, not both")
+    return timeouts
+
+
 def get_session(connection: Any) -> Session:
     """The typed :class:`Session` of a Starlette ``Request``/``WebSocket`` (or ASGI scope)."""
     scope = connection if isinstance(connection, dict) else connection.scope
@@ -248,3 +327,10 @@ def get_session(connection: Any) -> Session:
         raise LookupError("no session_middleware session: is SessionMiddleware installed?")
     session.mark_accessed()
     return session
+
+
+def mark_passive(connection: Any) -> None:
+    """Mark this request passive: it loads the session but never slides its idle deadline
+    nor touches the store (a page polling in the background must not keep it alive)."""
+    scope = connection if isinstance(connection, dict) else connection.scope
+    scope[PASSIVE] = True

@@ -8,6 +8,10 @@ The tree is shallow on purpose::
     │   ├── SessionTooLarge       serialized session over ``max_size`` bytes
     │   └── UnserializableValue   a value JSON cannot carry (names the key)
     ├── SessionConflict           a compare-and-set write lost too many races
+    ├── NotAuthenticated          an action that needs a logged-in session got an anonymous one
+    ├── AuthenticationRequired    a guard refused the request (carries the response to send)
+    │   ├── LoginRequired         no user is logged in
+    │   └── ReauthRequired        the authentication is too old, or flagged
     └── StoreError                the store failed or timed out (the adapter answers 503)
 
 Tampered cookies and undecryptable records are not errors: the core turns them into a
@@ -16,8 +20,14 @@ fresh anonymous session, in exactly one place, and emits an event.
 
 from __future__ import annotations
 
+from typing import Any
+
 __all__ = [
+    "AuthenticationRequired",
     "ConfigurationError",
+    "LoginRequired",
+    "NotAuthenticated",
+    "ReauthRequired",
     "SessionConflict",
     "SessionDataError",
     "SessionError",
@@ -79,3 +89,33 @@ class StoreError(SessionError):
         self.original_error = original_error
         cause = type(original_error).__name__ if original_error is not None else "failure"
         super().__init__(f"session store {operation} failed: {cause}")
+
+
+class NotAuthenticated(SessionError):
+    """An operation that needs a logged-in session was called on an anonymous one."""
+
+
+class AuthenticationRequired(SessionError):
+    """A guard refused the request before the endpoint ran.
+
+    ``response`` is the ASGI app that answers instead (401 JSON by default); the
+    middleware sends it when this escapes a handler or a FastAPI dependency.
+    """
+
+    reason = "authentication_required"
+
+    def __init__(self, response: Any) -> None:
+        self.response = response
+        super().__init__(self.reason)
+
+
+class LoginRequired(AuthenticationRequired):
+    """No user is logged in to this session."""
+
+    reason = "login_required"
+
+
+class ReauthRequired(AuthenticationRequired):
+    """The session's authentication is older than allowed, or flagged for re-authentication."""
+
+    reason = "reauth_required"

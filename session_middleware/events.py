@@ -8,18 +8,25 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import ClassVar, Literal
 
 from session_middleware.types import EventSink
 
 __all__ = [
+    "BindingMismatch",
     "CookieRejected",
     "Event",
     "EventEmitter",
+    "ReauthRefused",
     "RecordUndecryptable",
     "SessionCreated",
     "SessionExpired",
+    "SessionLoggedIn",
+    "SessionLoggedOut",
+    "SessionReauthenticated",
+    "SessionRegenerated",
     "StoreFailed",
     "StoreMisconfigured",
 ]
@@ -83,6 +90,63 @@ class RecordUndecryptable(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class SessionLoggedIn(Event):
+    """``login()`` gave the session a new id and an authenticated user."""
+
+    name: ClassVar[str] = "session_logged_in"
+    handle: str
+    user_id: str
+    method: str
+
+
+@dataclass(frozen=True, slots=True)
+class SessionLoggedOut(Event):
+    """``logout()`` destroyed the session."""
+
+    name: ClassVar[str] = "session_logged_out"
+    handle: str
+    user_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class SessionRegenerated(Event):
+    """The session moved to a new id (``regenerate()``); ``handle`` is the new one's."""
+
+    name: ClassVar[str] = "session_regenerated"
+    handle: str
+    previous: str
+
+
+@dataclass(frozen=True, slots=True)
+class SessionReauthenticated(Event):
+    """``reauthenticate()`` refreshed the auth time, cleared flags and rotated the id."""
+
+    name: ClassVar[str] = "session_reauthenticated"
+    handle: str
+    user_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class BindingMismatch(Event):
+    """A request's client signals differ from those recorded at login (DESIGN.md A6)."""
+
+    name: ClassVar[str] = "binding_mismatch"
+    level: ClassVar[int] = logging.WARNING
+    handle: str
+    signal: Literal["user_agent", "ip"]
+    action: Literal["ignore", "flag", "revoke"]
+
+
+@dataclass(frozen=True, slots=True)
+class ReauthRefused(Event):
+    """A guard refused a request: no login, or an authentication too old or flagged."""
+
+    name: ClassVar[str] = "reauth_refused"
+    handle: str
+    reason: Literal["login_required", "reauth_required"]
+
+
+@dataclass(frozen=True, slots=True)
 class StoreFailed(Event):
     """A store operation failed; the request was answered as configured (503 by default)."""
 
@@ -113,6 +177,11 @@ class EventEmitter:
 
     def __init__(self, callback: EventSink | None = None) -> None:
         self._callback = callback
+
+    def emit_all(self, events: Iterable[Event]) -> None:
+        """Emit each of ``events`` in order."""
+        for event in events:
+            self.emit(event)
 
     def emit(self, event: Event) -> None:
         """Log ``event`` and pass it to the callback."""

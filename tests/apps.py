@@ -11,7 +11,13 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 
-from session_middleware import SessionMiddleware, get_session
+from session_middleware import (
+    SessionMiddleware,
+    get_session,
+    mark_passive,
+    require_login,
+    require_recent_auth,
+)
 
 
 def _view(request: Request) -> dict[str, Any]:
@@ -84,8 +90,11 @@ ROUTES = [
 
 
 def build_app(**options: Any) -> Starlette:
-    """The test app behind ``SessionMiddleware(**options)``."""
-    return Starlette(routes=ROUTES, middleware=[Middleware(SessionMiddleware, **options)])
+    """The test app behind ``SessionMiddleware(**options)``; ``app.state.calls`` records
+    which guarded endpoints ran."""
+    app = Starlette(routes=ROUTES, middleware=[Middleware(SessionMiddleware, **options)])
+    app.state.calls = []
+    return app
 
 
 async def store_value(request: Request) -> Response:
@@ -122,3 +131,75 @@ async def held_write(request: Request) -> Response:
 
 
 ROUTES.append(Route("/hold/set", held_write, methods=["POST"]))
+
+
+async def login(request: Request) -> Response:
+    body = await request.json()
+    await get_session(request).login(
+        body["user"],
+        method=body.get("method", "password"),
+        mfa=body.get("mfa", False),
+        keep_data=body.get("keep", True),
+    )
+    return JSONResponse(_view(request))
+
+
+async def logout(request: Request) -> Response:
+    await get_session(request).logout()
+    return JSONResponse(_view(request))
+
+
+async def regenerate(request: Request) -> Response:
+    await get_session(request).regenerate()
+    return JSONResponse(_view(request))
+
+
+async def reauthenticate(request: Request) -> Response:
+    await get_session(request).reauthenticate(method="webauthn")
+    return JSONResponse(_view(request))
+
+
+async def whoami(request: Request) -> Response:
+    session = get_session(request)
+    return JSONResponse(
+        {
+            "user": session.user_id,
+            "auth_time": session.auth_time,
+            "method": session.auth_method,
+            "mfa": session.mfa,
+            "needs_reauth": session.needs_reauth(),
+            "needs_reauth_60": session.needs_reauth(60),
+        }
+    )
+
+
+@require_recent_auth(300)
+async def sensitive(request: Request) -> Response:
+    request.app.state.calls.append("sensitive")
+    return PlainTextResponse("sensitive ok")
+
+
+@require_login()
+def members(request: Request) -> Response:  # a sync endpoint: run in the threadpool
+    request.app.state.calls.append("members")
+    return PlainTextResponse("members ok")
+
+
+async def poll(request: Request) -> Response:
+    mark_passive(request)
+    return JSONResponse(_view(request))
+
+
+ROUTES.extend(
+    [
+        Route("/login", login, methods=["POST"]),
+        Route("/logout", logout, methods=["POST"]),
+        Route("/regenerate", regenerate, methods=["POST"]),
+        Route("/reauth", reauthenticate, methods=["POST"]),
+        Route("/whoami", whoami),
+        Route("/sensitive", sensitive),
+        Route("/members", members),
+        Route("/poll", poll),
+        Route("/passive/feed", read),
+    ]
+)

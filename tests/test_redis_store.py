@@ -57,9 +57,10 @@ def acl_user(redis_client: redis.Redis, prefix: str) -> Iterator[str]:
         passwords=["+s3cret-pass"],
         keys=[f"{prefix}*"],
         commands=[
-            "+hmget",
-            "+hget",
-            "+hset",
+            "+get",
+            "+getrange",
+            "+set",
+            "+setrange",
             "+exists",
             "+pexpire",
             "+del",

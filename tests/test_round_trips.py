@@ -90,4 +90,4 @@ def test_redis_sees_zero_then_one_command(
     assert _commands(redis_client) == {}
     client.cookies.set("session", cookie)
     client.get("/")
-    assert _commands(redis_client) == {"hmget": 1}
+    assert _commands(redis_client) == {"get": 1}

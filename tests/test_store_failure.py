@@ -103,3 +103,10 @@ def test_unavailable_response_is_configurable(redis_server: RedisServer) -> None
     with _client(url, unavailable_response=teapot) as client:
         response = client.post("/set", json={"a": 1})
         assert (response.status_code, response.text) == (418, "store is resting")
+
+
+def test_login_with_the_store_down_is_a_503(redis_server: RedisServer) -> None:
+    with _client(f"redis://127.0.0.1:{free_port()}/0") as client:
+        response = client.post("/login", json={"user": "ada"})  # no cookie: fails in login()
+        _assert_unavailable(response.status_code, dict(response.headers), response.text)
+        assert "set-cookie" not in response.headers

@@ -10,6 +10,7 @@ import re
 import secrets
 from dataclasses import dataclass
 
+from session_middleware.cache import Memo
 from session_middleware.core.options import CookieOptions
 from session_middleware.crypto.keyring import Keyring
 from session_middleware.crypto.signer import BadCookie, CookieSigner
@@ -43,24 +44,38 @@ class CookieRead:
         return self.session_id is not None or self.rejected is not None
 
 
+_NO_COOKIE = CookieRead()
+_OVERSIZED = CookieRead(rejected="oversized")
+_COOKIE_EXPIRED = CookieRead(rejected="cookie_expired")
+
+
 class CookieCodec:
     """Verifies incoming cookie values and formats outgoing ``Set-Cookie`` values."""
 
-    __slots__ = ("_keyring", "_signer", "_tail", "_tail_secure", "options")
+    __slots__ = ("_keyring", "_signer", "_tail", "_tail_secure", "_verified", "options")
 
     def __init__(self, options: CookieOptions, keyring: Keyring, clock: Clock) -> None:
         self.options = options
         self._keyring = keyring
         self._signer = CookieSigner(keyring, clock)
+        self._verified: Memo[str, CookieRead] = Memo(self._verify)
         self._tail = _attributes(options, secure=options.https_only is True)
         self._tail_secure = _attributes(options, secure=options.https_only is not False)
 
     def read(self, value: str | None, now: float) -> CookieRead:
         """Verify a cookie value. Cheap checks first: no HMAC for junk, no store read ever."""
         if value is None:
-            return CookieRead()
+            return _NO_COOKIE
         if len(value) > _MAX_COOKIE_CHARS:
-            return CookieRead(rejected="oversized")
+            return _OVERSIZED
+        read = self._verified(value)
+        max_age = self.options.max_age
+        if read.issued_at is not None and max_age is not None and now - read.issued_at > max_age:
+            return _COOKIE_EXPIRED
+        return read
+
+    def _verify(self, value: str) -> CookieRead:
+        """The time-independent checks of a cookie value (memoized: a pure function)."""
         try:
             session_id, issued_at = self._signer.unsign(value)
         except BadCookie:
@@ -69,9 +84,6 @@ class CookieCodec:
             return CookieRead(rejected="malformed")
         if self._keyring.get(session_id[:8]) is None:
             return CookieRead(rejected="unknown_key")
-        max_age = self.options.max_age
-        if max_age is not None and now - issued_at > max_age:
-            return CookieRead(rejected="cookie_expired")
         return CookieRead(session_id=session_id, issued_at=issued_at)
 
     def set_cookie(self, session_id: str, *, secure: bool) -> str:

@@ -8,7 +8,10 @@ a listing holds neither the id nor anything that can be turned into a cookie.
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 
+from session_middleware.cache import Memo
 from session_middleware.crypto.keyring import Keyring, RingKey
 
 __all__ = ["Identity"]
@@ -17,10 +20,14 @@ __all__ = ["Identity"]
 class Identity:
     """Computes store keys and handles for session ids minted by a keyring's keys."""
 
-    __slots__ = ("_keyring",)
+    __slots__ = ("_handles", "_keyring", "_lookups", "handle", "store_key")
 
     def __init__(self, keyring: Keyring) -> None:
         self._keyring = keyring
+        self._lookups = {k.kid: hmac.new(k.lookup, digestmod=hashlib.sha256) for k in keyring.keys}
+        self._handles = {k.kid: hmac.new(k.handle, digestmod=hashlib.sha256) for k in keyring.keys}
+        self.store_key: Memo[str, str] = Memo(self._store_key)
+        self.handle: Memo[str, str] = Memo(self._handle)
 
     def minting_key(self, session_id: str) -> RingKey:
         """The ring key that minted ``session_id`` (the cookie codec checked it exists)."""
@@ -29,15 +36,19 @@ class Identity:
             raise KeyError("session id minted by a key no longer in the ring")
         return key
 
-    def store_key(self, session_id: str) -> str:
-        """The key the store holds this session's record under."""
-        key = self.minting_key(session_id)
-        return _b64(key.mac(key.lookup, session_id.encode()))
+    def _store_key(self, session_id: str) -> str:
+        """The key the store holds this session's record under (``store_key``, memoized)."""
+        return _b64(_mac(self._lookups, session_id))
 
-    def handle(self, session_id: str) -> str:
-        """A short public name for the session, safe to log and to show the user."""
-        key = self.minting_key(session_id)
-        return _b64(key.mac(key.handle, session_id.encode())[:12])
+    def _handle(self, session_id: str) -> str:
+        """A short public name for the session, safe to log and to show (``handle``)."""
+        return _b64(_mac(self._handles, session_id)[:12])
+
+
+def _mac(prepared: dict[str, hmac.HMAC], session_id: str) -> bytes:
+    mac = prepared[session_id[:8]].copy()
+    mac.update(session_id.encode())
+    return mac.digest()
 
 
 def _b64(raw: bytes) -> str:

@@ -1,4 +1,4 @@
-"""The sans-IO session lifecycle: what to load, how to open it, what to write back.
+"""The sans-IO session lifecycle: what to load and how to open it.
 
 Rules, in the order a request meets them:
 
@@ -9,21 +9,28 @@ Rules, in the order a request meets them:
    unless something new is written (L3). An expired record is deleted; an undecryptable one
    is left alone, since a worker with a wrong keyring must not log everyone out.
 3. Deadlines come from the record and the injected ``now``: ``absolute_deadline`` is sealed
-   at creation; the idle deadline is ``last_seen + idle`` from the authenticated stamp (T1-T3).
-4. At the response: see :mod:`session_middleware.core.saving`.
+   in the record; the idle deadline is ``last_seen + idle`` from the authenticated stamp.
+4. An authenticated record is compared with the request's client signals (A6); a mismatch
+   is ignored, flags the session for re-authentication, or revokes it, as configured.
+
+What happens at the response is in :mod:`.saving`; login and friends in :mod:`.auth`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
 from typing import Any, Literal
 
+from session_middleware.cache import Memo
+from session_middleware.core.binding import BindingCheck
 from session_middleware.core.commands import Delete, Flow, Load
 from session_middleware.core.cookies import CookieCodec, CookieRead, new_session_id
 from session_middleware.core.identity import Identity
-from session_middleware.core.options import CookieOptions, SessionOptions, Timeouts
-from session_middleware.core.record import RecordMeta, decode_plaintext, decode_stamp
+from session_middleware.core.meta import ClientSignals, RecordMeta
+from session_middleware.core.options import Binding, CookieOptions, SessionOptions, Timeouts
+from session_middleware.core.record import decode_plaintext, decode_stamp, is_flat
 from session_middleware.core.session import Session
+from session_middleware.core.state import OpenRecord, RequestState
 from session_middleware.crypto.envelope import EnvelopeError, open_envelope
 from session_middleware.crypto.keyring import Keyring
 from session_middleware.events import (
@@ -34,34 +41,22 @@ from session_middleware.events import (
 )
 from session_middleware.types import Clock, StoredRecord
 
-__all__ = ["Loaded", "OpenRecord", "SessionCore"]
-
-
-@dataclass(frozen=True, slots=True)
-class OpenRecord:
-    """A stored record, verified and decrypted, as it was when the request loaded it."""
-
-    store_key: str
-    meta: RecordMeta
-    data_form: str
-    version: int
-    last_seen: float
-
-
-@dataclass(frozen=True, slots=True)
-class Loaded:
-    """The outcome of the load step: the session for the handler and what it came from."""
-
-    session: Session
-    cookie: CookieRead
-    record: OpenRecord | None
-    events: tuple[Event, ...] = ()
+__all__ = ["SessionCore"]
 
 
 class SessionCore:
     """Every session decision, with no I/O: adapters drive its flows against a store."""
 
-    __slots__ = ("cookies", "identity", "keyring", "options", "timeouts")
+    __slots__ = (
+        "_contents",
+        "_stamps",
+        "binding",
+        "cookies",
+        "identity",
+        "keyring",
+        "options",
+        "timeouts",
+    )
 
     def __init__(
         self,
@@ -71,61 +66,96 @@ class SessionCore:
         timeouts: Timeouts,
         options: SessionOptions,
         clock: Clock,
+        binding: Binding | None = None,
     ) -> None:
         self.keyring = keyring
         self.timeouts = timeouts
         self.options = options
         self.identity = Identity(keyring)
         self.cookies = CookieCodec(cookie, keyring, clock)
+        self.binding = BindingCheck(binding or Binding())
+        self._stamps: Memo[tuple[str, str, bytes], float | None] = Memo(self._check_stamp)
+        # An unchanged session's blob is the same on every request: it is authenticated,
+        # decrypted and parsed once, then served from memory (small records only: <16 MiB).
+        self._contents: Memo[tuple[str, bytes], _Contents] = Memo(
+            self._open_contents, capacity=2_000, admit=_small_blob
+        )
 
     def is_excluded(self, path: str) -> bool:
         """Whether ``path`` is configured to do no session I/O at all (L4)."""
         prefixes = self.options.exclude_paths
         return bool(prefixes) and path.startswith(tuple(prefixes))
 
-    def open(self, cookie_value: str | None, now: float) -> Flow[Loaded]:
-        """Read the cookie, load the record if the cookie is good, open it."""
+    def is_passive(self, path: str) -> bool:
+        """Whether ``path`` is configured as passive: it never slides the idle deadline (T5)."""
+        prefixes = self.options.passive_paths
+        return bool(prefixes) and path.startswith(tuple(prefixes))
+
+    def open(
+        self, cookie_value: str | None, now: float, signals: ClientSignals
+    ) -> Flow[RequestState]:
+        """Read the cookie, load the record if the cookie is good, open and check it."""
         cookie = self.cookies.read(cookie_value, now)
-        if cookie.rejected is not None:
-            return self._fresh(cookie, CookieRejected(reason=cookie.rejected))
         if cookie.session_id is None:
-            return self._fresh(cookie)
-        stored = yield Load(self.identity.store_key(cookie.session_id))
-        return (yield from self._open_stored(cookie, cookie.session_id, stored, now))
+            rejected = () if cookie.rejected is None else (CookieRejected(reason=cookie.rejected),)
+            return self.fresh(cookie, signals, *rejected)
+        store_key = self.identity.store_key(cookie.session_id)
+        stored = yield Load(store_key)
+        state = yield from self._open_stored(cookie, store_key, stored, now, signals)
+        if state.record is not None:
+            yield from self.binding.check(self, state)
+        return state
 
     def _open_stored(
-        self, cookie: CookieRead, session_id: str, stored: StoredRecord | None, now: float
-    ) -> Flow[Loaded]:
-        store_key = self.identity.store_key(session_id)
-        handle = self.identity.handle(session_id)
+        self,
+        cookie: CookieRead,
+        store_key: str,
+        stored: StoredRecord | None,
+        now: float,
+        signals: ClientSignals,
+    ) -> Flow[RequestState]:
+        session_id = cookie.session_id or ""
         if stored is None:
-            return self._fresh(cookie, SessionExpired(handle=handle, reason="missing"))
+            return self.fresh(cookie, signals, self._expired(session_id, "missing"))
         try:
             record, data = self.open_record(session_id, store_key, stored)
         except EnvelopeError as exc:
-            return self._fresh(cookie, RecordUndecryptable(handle=handle, reason=exc.reason))
+            event = RecordUndecryptable(handle=self.identity.handle(session_id), reason=exc.reason)
+            return self.fresh(cookie, signals, event)
         expired = self.expiry(record, now)
         if expired is not None:
-            yield Delete(record.store_key)
-            return self._fresh(cookie, SessionExpired(handle=handle, reason=expired))
+            yield Delete(store_key)
+            return self.fresh(cookie, signals, self._expired(session_id, expired))
         session = Session(data, session_id=session_id, is_new=False)
-        return Loaded(session=session, cookie=cookie, record=record)
+        return RequestState(session, cookie, signals, record)
 
     def open_record(
         self, session_id: str, store_key: str, stored: StoredRecord
     ) -> tuple[OpenRecord, dict[str, Any]]:
         """Verify and decrypt ``stored``; raise :class:`EnvelopeError` if anything is off."""
+        last_seen = self._stamps((session_id, store_key, stored.stamp))
+        if last_seen is None:
+            raise EnvelopeError("activity stamp does not verify")
+        meta, data_form, flat = self._contents((session_id, stored.blob))
+        # Scalars only: a shallow copy is a fresh session. Containers: parse anew, so a
+        # handler's nested mutation can never reach the memo.
+        data = dict(flat) if flat is not None else json.loads(data_form)
+        return OpenRecord(store_key, meta, data_form, stored.version, last_seen), data
+
+    def _open_contents(self, key: tuple[str, bytes]) -> _Contents:
+        session_id, blob = key
         plaintext = open_envelope(
-            stored.blob, session_id, self.keyring, max_size=self.options.max_size + 1024
+            blob, session_id, self.keyring, max_size=self.options.max_size + 4096
         )
         try:
             meta, data, data_form = decode_plaintext(plaintext)
         except ValueError:
             raise EnvelopeError("malformed record") from None
-        last_seen = decode_stamp(self.identity.minting_key(session_id), store_key, stored.stamp)
-        if last_seen is None:
-            raise EnvelopeError("activity stamp does not verify")
-        return OpenRecord(store_key, meta, data_form, stored.version, last_seen), data
+        return meta, data_form, data if is_flat(data) else None
+
+    def _check_stamp(self, key: tuple[str, str, bytes]) -> float | None:
+        session_id, store_key, stamp = key
+        return decode_stamp(self.identity.minting_key(session_id), store_key, stamp)
 
     def expiry(self, record: OpenRecord, now: float) -> Literal["idle", "absolute"] | None:
         """Which deadline ``record`` is past at ``now``, if any."""
@@ -135,6 +165,27 @@ class SessionCore:
             return "idle"
         return None
 
-    def _fresh(self, cookie: CookieRead, *events: Event) -> Loaded:
+    def needs_reauth(self, state: RequestState, now: float, max_age: float | None) -> bool:
+        """Anonymous, flagged, or authenticated longer ago than ``max_age``/``reauth_after``."""
+        meta = state.meta
+        if meta is None or meta.auth_time is None:
+            return True
+        if meta.reauth_flagged:
+            return True
+        limits = [x for x in (max_age, self.timeouts.reauth_after) if x is not None]
+        return any(now - meta.auth_time > limit for limit in limits)
+
+    def fresh(self, cookie: CookieRead, signals: ClientSignals, *events: Event) -> RequestState:
+        """A new, empty, unsaved session under a new id."""
         session = Session({}, session_id=new_session_id(self.keyring.primary.kid), is_new=True)
-        return Loaded(session=session, cookie=cookie, record=None, events=events)
+        return RequestState(session, cookie, signals, events=list(events))
+
+    def _expired(self, session_id: str, reason: Literal["idle", "absolute", "missing"]) -> Event:
+        return SessionExpired(handle=self.identity.handle(session_id), reason=reason)
+
+
+_Contents = tuple[RecordMeta, str, "dict[str, Any] | None"]
+
+
+def _small_blob(key: tuple[str, bytes]) -> bool:
+    return len(key[1]) <= 8192

@@ -9,10 +9,21 @@ from typing import Literal
 
 from session_middleware.errors import ConfigurationError
 
-__all__ = ["DAY", "CookieOptions", "SameSite", "SessionOptions", "Timeouts"]
+__all__ = [
+    "DAY",
+    "HOUR",
+    "Binding",
+    "CookieOptions",
+    "MismatchAction",
+    "SameSite",
+    "SessionOptions",
+    "Timeouts",
+]
 
-DAY = 24 * 60 * 60
+HOUR = 60 * 60
+DAY = 24 * HOUR
 SameSite = Literal["lax", "strict", "none"]
+MismatchAction = Literal["ignore", "flag", "revoke"]
 _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 
 
@@ -58,17 +69,33 @@ class CookieOptions:
 class Timeouts:
     """How long a session lives (DESIGN.md T1-T4), in seconds.
 
-    ``idle``: gone after this long unused. ``absolute``: gone this long after creation,
-    however active. ``touch_interval``: an unchanged session's activity is recorded in the
-    store at most this often, so the idle deadline slides in steps of this size.
+    ``idle``: gone after this long unused. ``absolute``: gone this long after creation (or
+    the last login / re-authentication), however active. ``touch_interval``: an unchanged
+    session's activity is recorded at most this often, so the idle deadline slides in steps
+    of this size. ``reauth_after``: an authenticated session needs re-authentication this
+    long after it last authenticated (``needs_reauth()`` turns true; guards refuse).
     """
 
     idle: float = 14 * DAY
     absolute: float = 30 * DAY
     touch_interval: float = 60.0
+    reauth_after: float | None = None
+
+    @classmethod
+    def nist_aal2(cls) -> Timeouts:
+        """NIST SP 800-63B-4 AAL2: 1 h of inactivity, re-authentication every 24 h.
+
+        The session ends 24 h after its (re-)authentication however active it is; calling
+        ``reauthenticate()`` before then starts both clocks again and keeps the data.
+        """
+        return cls(idle=HOUR, absolute=DAY, touch_interval=60.0, reauth_after=DAY)
 
     def __post_init__(self) -> None:
-        for option, value in (("idle_timeout", self.idle), ("absolute_timeout", self.absolute)):
+        for option, value in (
+            ("idle_timeout", self.idle),
+            ("absolute_timeout", self.absolute),
+            ("reauth_after", 1.0 if self.reauth_after is None else self.reauth_after),
+        ):
             if value <= 0:
                 raise ConfigurationError(option, "use a positive number of seconds")
         if not 0 <= self.touch_interval < self.idle:
@@ -84,6 +111,7 @@ class SessionOptions:
     max_size: int = 64 * 1024
     compress_threshold: int | None = None
     exclude_paths: Sequence[str] = ()
+    passive_paths: Sequence[str] = ()
     max_write_attempts: int = 5
 
     def __post_init__(self) -> None:
@@ -91,7 +119,35 @@ class SessionOptions:
             raise ConfigurationError("max_size", "use a positive number of bytes")
         if self.compress_threshold is not None and self.compress_threshold < 0:
             raise ConfigurationError("compress_threshold", "use a size in bytes, or None")
-        if any(not p.startswith("/") for p in self.exclude_paths):
-            raise ConfigurationError("exclude_paths", "each path prefix must start with '/'")
+        for option, paths in (
+            ("exclude_paths", self.exclude_paths),
+            ("passive_paths", self.passive_paths),
+        ):
+            if isinstance(paths, str) or any(not p.startswith("/") for p in paths):
+                raise ConfigurationError(option, "give a list of path prefixes starting with '/'")
         if self.max_write_attempts < 1:
             raise ConfigurationError("max_write_attempts", "use at least 1")
+
+
+@dataclass(frozen=True, slots=True)
+class Binding:
+    """Which client signals an authenticated session is bound to (DESIGN.md A6).
+
+    Recorded at login and compared on every load: the User-Agent, and optionally the
+    client's network (an IPv4 /24 or IPv6 /48 by default, so a phone changing addresses
+    inside its carrier's block is not a mismatch). On a mismatch: ``"ignore"`` (an event
+    only), ``"flag"`` (``needs_reauth()`` turns true, guarded routes refuse) or
+    ``"revoke"`` (the session is destroyed, the request goes on anonymous).
+    """
+
+    user_agent: bool = True
+    ip: bool = False
+    ipv4_prefix: int = 24
+    ipv6_prefix: int = 48
+    on_mismatch: MismatchAction = "flag"
+
+    def __post_init__(self) -> None:
+        if self.on_mismatch not in ("ignore", "flag", "revoke"):
+            raise ConfigurationError("binding", "on_mismatch is 'ignore', 'flag' or 'revoke'")
+        if not (0 <= self.ipv4_prefix <= 32 and 0 <= self.ipv6_prefix <= 128):
+            raise ConfigurationError("binding", "prefix lengths are 0-32 (IPv4), 0-128 (IPv6)")

@@ -16,67 +16,70 @@ import hmac
 import json
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
+from session_middleware.cache import Memo
+from session_middleware.core.meta import RecordMeta
 from session_middleware.crypto.keyring import RingKey
 from session_middleware.errors import SessionTooLarge, UnserializableValue
 
 __all__ = [
-    "RecordMeta",
+    "STAMP_BYTES",
+    "check_storable",
     "decode_plaintext",
     "decode_stamp",
     "dumps_json",
     "encode_data",
     "encode_plaintext",
     "encode_stamp",
+    "is_flat",
+    "serialize_data",
 ]
 
 _MAC_BYTES = 16
-
-
-@dataclass(frozen=True, slots=True)
-class RecordMeta:
-    """A session's immutable fields, sealed with its data."""
-
-    created: float
-    absolute_deadline: float
-
-    def to_json(self) -> str:
-        return json.dumps({"c": self.created, "x": self.absolute_deadline}, separators=(",", ":"))
-
-    @classmethod
-    def from_json(cls, text: str) -> RecordMeta:
-        raw = json.loads(text)
-        return cls(created=float(raw["c"]), absolute_deadline=float(raw["x"]))
+STAMP_BYTES = 13 + 1 + 22
 
 
 def _refuse(value: object) -> object:
     raise TypeError(f"{type(value).__name__} is not a JSON type")
 
 
+_ENCODER = json.JSONEncoder(
+    separators=(",", ":"), ensure_ascii=False, allow_nan=False, default=_refuse
+)
+_parse_meta: Memo[str, RecordMeta] = Memo(RecordMeta.from_json)
+
+
 def dumps_json(value: object) -> str:
     """Compact JSON that refuses NaN and non-JSON types."""
-    return json.dumps(
-        value, separators=(",", ":"), ensure_ascii=False, allow_nan=False, default=_refuse
-    )
+    return _ENCODER.encode(value)
 
 
-def encode_data(data: Mapping[str, Any], max_size: int) -> str:
-    """The JSON form of the session data; raise a :class:`SessionDataError` if unstorable.
-
-    Beyond what ``json`` refuses, values that would come back different (a tuple as a
-    list, an int key as a str) are refused too: a session returns what was put in it.
-    """
+def serialize_data(data: Mapping[str, Any]) -> str:
+    """The JSON form of the session data; :class:`UnserializableValue` if JSON refuses it."""
     try:
-        form = dumps_json(data)
+        return dumps_json(data)
     except (TypeError, ValueError):
         raise UnserializableValue(*_find_unstorable(data)) from None
+
+
+def check_storable(data: Mapping[str, Any], form: str, max_size: int) -> None:
+    """Refuse a changed form that is too large or would not come back as it went in.
+
+    Beyond what ``json`` refuses, values that would come back different (a tuple as a
+    list, an int key as a str) are refused: a session returns what was put in it.
+    """
     if json.loads(form) != data:
         raise UnserializableValue(*_find_unstorable(data))
     size = len(form.encode())
     if size > max_size:
         raise SessionTooLarge(size, max_size)
+
+
+def encode_data(data: Mapping[str, Any], max_size: int) -> str:
+    """:func:`serialize_data` then :func:`check_storable`."""
+    form = serialize_data(data)
+    check_storable(data, form, max_size)
     return form
 
 
@@ -98,6 +101,14 @@ def encode_plaintext(meta: RecordMeta, data_form: str) -> bytes:
     return f"{meta.to_json()}\n{data_form}".encode()
 
 
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
+def is_flat(data: Mapping[str, Any]) -> bool:
+    """Whether every value is a JSON scalar, so nothing in ``data`` can be mutated in place."""
+    return all(type(value) in _SCALARS for value in data.values())
+
+
 def decode_plaintext(plaintext: bytes) -> tuple[RecordMeta, dict[str, Any], str]:
     """Split sealed bytes back into ``(meta, data, data_form)``; ``ValueError`` if malformed."""
     text = plaintext.decode()
@@ -106,15 +117,19 @@ def decode_plaintext(plaintext: bytes) -> tuple[RecordMeta, dict[str, Any], str]
     if not isinstance(data, dict):
         raise ValueError("record data is not an object")
     try:
-        meta = RecordMeta.from_json(meta_text)
-    except (KeyError, TypeError) as exc:
+        meta = _parse_meta(meta_text)
+    except (KeyError, TypeError, IndexError) as exc:
         raise ValueError("record meta is malformed") from exc
     return meta, data, data_form
 
 
 def encode_stamp(key: RingKey, store_key: str, last_seen: float) -> bytes:
-    """An authenticated last-activity stamp for the record under ``store_key``."""
-    millis = str(math.floor(last_seen * 1000)).encode()
+    """An authenticated last-activity stamp for the record under ``store_key``.
+
+    Always :data:`STAMP_BYTES` long (13 zero-padded digits of milliseconds, a dot, a
+    22-character tag), so a store can replace it in place.
+    """
+    millis = b"%013d" % math.floor(last_seen * 1000)
     return millis + b"." + _stamp_tag(key, store_key, millis)
 
 
@@ -127,5 +142,6 @@ def decode_stamp(key: RingKey, store_key: str, stamp: bytes) -> float | None:
 
 
 def _stamp_tag(key: RingKey, store_key: str, millis: bytes) -> bytes:
-    mac = key.mac(key.stamp, store_key.encode() + b"|" + millis)[:_MAC_BYTES]
-    return base64.urlsafe_b64encode(mac).rstrip(b"=")
+    mac = key.stamp_mac.copy()
+    mac.update(store_key.encode() + b"|" + millis)
+    return base64.urlsafe_b64encode(mac.digest()[:_MAC_BYTES]).rstrip(b"=")

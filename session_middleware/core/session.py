@@ -1,22 +1,48 @@
 """The ``Session`` a handler sees as ``request.session``.
 
 It is a ``dict`` (as Starlette's own session is, so code written for Starlette's
-``SessionMiddleware`` keeps working) with a few attributes beside the data. Whether it
-changed is decided at the end of the request by comparing serialized forms, so nested
-mutation counts; ``modified`` only mirrors Starlette's flag for code that reads it.
+``SessionMiddleware`` keeps working) with the session's identity and authentication state
+beside the data. Whether it changed is decided at the end of the request by comparing
+serialized forms, so nested mutation counts; ``modified`` only mirrors Starlette's flag.
+
+The authentication methods delegate to the request's actions object, which the adapter
+attaches: the store I/O happens there, never in this module.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-__all__ = ["Session"]
+from session_middleware.errors import SessionError
+
+if TYPE_CHECKING:
+    from session_middleware.core.meta import RecordMeta
+    from session_middleware.core.state import RequestState
+
+__all__ = ["AsyncSessionActions", "Session"]
+
+
+class AsyncSessionActions(Protocol):
+    """What a :class:`Session` delegates to: the adapter's actions, given the request state."""
+
+    def needs_reauth(self, state: RequestState, max_age: float | None) -> bool: ...
+    def refused(
+        self, state: RequestState, reason: Literal["login_required", "reauth_required"]
+    ) -> None: ...
+    async def login(
+        self, state: RequestState, user_id: str, *, method: str, mfa: bool, keep_data: bool
+    ) -> None: ...
+    async def logout(self, state: RequestState) -> None: ...
+    async def regenerate(self, state: RequestState) -> None: ...
+    async def reauthenticate(
+        self, state: RequestState, *, method: str | None, mfa: bool | None
+    ) -> None: ...
 
 
 class Session(dict[str, Any]):
     """Session data plus its identity. Values must be JSON (str keys; no tuples or sets)."""
 
-    __slots__ = ("accessed", "id", "is_new", "modified")
+    __slots__ = ("_actions", "_state", "accessed", "id", "is_new", "modified")
 
     def __init__(self, data: dict[str, Any], *, session_id: str, is_new: bool) -> None:
         super().__init__(data)
@@ -24,6 +50,96 @@ class Session(dict[str, Any]):
         self.is_new = is_new
         self.accessed = False
         self.modified = False
+        self._actions: AsyncSessionActions | None = None
+        self._state: RequestState | None = None
+
+    def attach(self, actions: AsyncSessionActions, state: RequestState) -> None:
+        """Connect the session to its request (done by the middleware)."""
+        self._actions = actions
+        self._state = state
+
+    def report_refusal(self, reason: Literal["login_required", "reauth_required"]) -> None:
+        """Report that a guard refused this request (used by the guards)."""
+        actions, state = self._require_actions()
+        actions.refused(state, reason)
+
+    # -- authentication state ------------------------------------------------------------
+
+    @property
+    def user_id(self) -> str | None:
+        """The logged-in user, or ``None`` for an anonymous session."""
+        meta = self._meta()
+        return meta.user_id if meta else None
+
+    @property
+    def is_authenticated(self) -> bool:
+        """Whether a user is logged in."""
+        return self.user_id is not None
+
+    @property
+    def auth_time(self) -> float | None:
+        """Unix time of the last login or re-authentication."""
+        meta = self._meta()
+        return meta.auth_time if meta else None
+
+    @property
+    def auth_method(self) -> str | None:
+        """How the user last authenticated (``login(method=...)``)."""
+        meta = self._meta()
+        return meta.auth_method if meta else None
+
+    @property
+    def mfa(self) -> bool:
+        """Whether the last authentication used a second factor."""
+        meta = self._meta()
+        return bool(meta and meta.mfa)
+
+    def needs_reauth(self, max_age: float | None = None) -> bool:
+        """True when anonymous, flagged, or authenticated more than ``max_age`` (or the
+        configured ``reauth_after``) seconds ago."""
+        actions, state = self._require_actions()
+        return actions.needs_reauth(state, max_age)
+
+    # -- authentication actions (each one store round trip or two, done at once) --------
+
+    async def login(
+        self,
+        user_id: str | int,
+        *,
+        method: str = "password",
+        mfa: bool = False,
+        keep_data: bool = True,
+    ) -> None:
+        """Log ``user_id`` in: a new id (the old one is dead at once), fresh clocks, the
+        client's signals recorded. Anonymous data is carried over unless ``keep_data=False``."""
+        actions, state = self._require_actions()
+        await actions.login(state, str(user_id), method=method, mfa=mfa, keep_data=keep_data)
+
+    async def logout(self) -> None:
+        """Destroy the session; the cookie is expired with the response."""
+        actions, state = self._require_actions()
+        await actions.logout(state)
+
+    async def regenerate(self) -> None:
+        """Move the data to a new id (after a privilege change); the old id stops loading."""
+        actions, state = self._require_actions()
+        await actions.regenerate(state)
+
+    async def reauthenticate(self, *, method: str | None = None, mfa: bool | None = None) -> None:
+        """Record a fresh authentication: new auth time, flags cleared, both clocks
+        restarted, a new id."""
+        actions, state = self._require_actions()
+        await actions.reauthenticate(state, method=method, mfa=mfa)
+
+    def _meta(self) -> RecordMeta | None:
+        return self._state.meta if self._state is not None else None
+
+    def _require_actions(self) -> tuple[AsyncSessionActions, RequestState]:
+        if self._actions is None or self._state is None:
+            raise SessionError("this session is not attached to a request")
+        return self._actions, self._state
+
+    # -- Starlette's flags ---------------------------------------------------------------
 
     def mark_accessed(self) -> None:
         """Note that the handler read the session (Starlette calls this; adds Vary: Cookie)."""
@@ -72,4 +188,4 @@ class Session(dict[str, Any]):
 
     def __repr__(self) -> str:
         # Never the id: reprs end up in logs and tracebacks.
-        return f"Session({dict.__repr__(self)}, is_new={self.is_new})"
+        return f"Session({dict.__repr__(self)}, user_id={self.user_id!r}, is_new={self.is_new})"

@@ -21,7 +21,7 @@ import zlib
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from session_middleware.crypto.keyring import Keyring, RingKey, derive_key
+from session_middleware.crypto.keyring import RECORD_INFO, Keyring, RingKey, derive_key
 
 __all__ = ["FORMAT_VERSION", "EnvelopeError", "open_envelope", "seal_envelope"]
 
@@ -64,7 +64,7 @@ def open_envelope(blob: bytes, session_id: str, keyring: Keyring, *, max_size: i
     key, header, flags, salt = _parse_header(blob, keyring)
     nonce = blob[_HEADER.size : _HEADER.size + _NONCE_BYTES]
     try:
-        plaintext = _record_cipher(key, salt).decrypt(
+        plaintext = keyring.record_cipher((key.kid, salt)).decrypt(
             nonce, blob[_HEADER.size + _NONCE_BYTES :], header + session_id.encode()
         )
     except InvalidTag:
@@ -97,7 +97,7 @@ def _parse_header(blob: bytes, keyring: Keyring) -> tuple[RingKey, bytes, int, b
 
 
 def _record_cipher(key: RingKey, salt: bytes) -> AESGCM:
-    return AESGCM(derive_key(key.data, b"session_middleware/v1/record", salt=salt))
+    return AESGCM(derive_key(key.data, RECORD_INFO, salt=salt))
 
 
 def _inflate(data: bytes, max_size: int) -> bytes:

@@ -16,14 +16,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from session_middleware.cache import Memo
 from session_middleware.errors import ConfigurationError
 
 __all__ = ["MIN_SECRET_BYTES", "Keyring", "RingKey", "derive_key"]
 
 MIN_SECRET_BYTES = 16
 _SALT = b"session_middleware/keyring"
+RECORD_INFO = b"session_middleware/v1/record"
 
 
 def derive_key(material: bytes, info: bytes, *, salt: bytes | None = _SALT) -> bytes:
@@ -41,6 +44,11 @@ class RingKey:
     lookup: bytes = field(repr=False)
     stamp: bytes = field(repr=False)
     handle: bytes = field(repr=False)
+    stamp_mac: hmac.HMAC = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # A prepared HMAC state: stamps are checked on every request.
+        object.__setattr__(self, "stamp_mac", hmac.new(self.stamp, digestmod=hashlib.sha256))
 
     @classmethod
     def from_secret(cls, secret: bytes) -> RingKey:
@@ -66,7 +74,7 @@ class RingKey:
 class Keyring:
     """The configured secrets, newest (primary) first."""
 
-    __slots__ = ("_by_kid", "keys")
+    __slots__ = ("_by_kid", "keys", "record_cipher")
 
     def __init__(self, secrets: Iterable[str | bytes | object]) -> None:
         raw = [_secret_bytes(s) for s in secrets]
@@ -76,6 +84,14 @@ class Keyring:
         self._by_kid = {k.kid: k for k in self.keys}
         if len(self._by_kid) != len(self.keys):
             raise ConfigurationError("secret_keys", "the same secret is listed twice")
+        # An unchanged session's record is opened on every request: deriving its key each
+        # time would cost more than decrypting it.
+        self.record_cipher: Memo[tuple[str, bytes], AESGCM] = Memo(self._record_cipher)
+
+    def _record_cipher(self, kid_and_salt: tuple[str, bytes]) -> AESGCM:
+        """The AES-256-GCM cipher of one record: HKDF of the data key with its salt."""
+        kid, salt = kid_and_salt
+        return AESGCM(derive_key(self._by_kid[kid].data, RECORD_INFO, salt=salt))
 
     @property
     def primary(self) -> RingKey:

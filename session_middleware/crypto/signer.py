@@ -1,17 +1,19 @@
-"""Signed session-id cookies (DESIGN.md C1, C3) on top of itsdangerous.
+"""Signed session-id cookies (DESIGN.md C1, C3), in itsdangerous' timestamp format.
 
-The cookie value is ``<session id>.<timestamp>.<signature>``: itsdangerous' timestamp
-signer with HMAC-SHA256 under each ring key's cookie-purpose key. Signing uses the primary
-key; verification accepts every key of the ring. The timestamp (from the injected clock)
-tells the core how old the cookie is without asking the store.
+The value is ``<session id>.<timestamp>.<signature>``, exactly what itsdangerous'
+``TimestampSigner`` (HMAC-SHA256, ``key_derivation="none"``) produces with each ring key's
+cookie-purpose key, and built from its encoding helpers; a test keeps the two identical.
+Verification is done here rather than through ``Signer.unsign`` because it runs on every
+request: one HMAC from a prepared state, compared in its canonical base64 spelling, so a
+spelling that only differs in spare bits (and would decode alike) never verifies.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 
-from itsdangerous import BadData, Signer, TimestampSigner
-from itsdangerous.encoding import base64_decode, base64_encode, bytes_to_int
+from itsdangerous.encoding import base64_decode, base64_encode, bytes_to_int, int_to_bytes
 
 from session_middleware.crypto.keyring import Keyring
 from session_middleware.types import Clock
@@ -23,53 +25,38 @@ class BadCookie(Exception):
     """The cookie value does not verify. Internal: becomes a fresh anonymous session."""
 
 
-class _ClockedSigner(TimestampSigner):
-    """A TimestampSigner that reads the injected clock instead of ``time.time``."""
-
-    def __init__(self, keys: list[bytes], clock: Clock) -> None:
-        super().__init__(
-            keys,
-            salt=b"session_middleware.cookie",
-            key_derivation="none",
-            digest_method=hashlib.sha256,
-        )
-        self._clock = clock
-
-    def get_timestamp(self) -> int:
-        return int(self._clock())
-
-
 class CookieSigner:
     """Signs session ids with the primary key and verifies them against the whole ring."""
 
-    __slots__ = ("_signer",)
+    __slots__ = ("_clock", "_macs")
 
     def __init__(self, keyring: Keyring, clock: Clock) -> None:
-        # itsdangerous signs with the *last* key of its list, so hand it oldest first.
-        keys = [k.cookie for k in reversed(keyring.keys)]
-        self._signer = _ClockedSigner(keys, clock)
+        self._macs = [hmac.new(k.cookie, digestmod=hashlib.sha256) for k in keyring.keys]
+        self._clock = clock
 
     def sign(self, session_id: str) -> str:
         """The cookie value for ``session_id``, stamped with the current time."""
-        return self._signer.sign(session_id.encode("ascii")).decode("ascii")
+        stamped = (
+            session_id.encode("ascii") + b"." + base64_encode(int_to_bytes(int(self._clock())))
+        )
+        return (stamped + b"." + self._signature(0, stamped)).decode("ascii")
 
     def unsign(self, value: str) -> tuple[str, int]:
-        """Return ``(session_id, issued_at)``; raise :class:`BadCookie` if it does not verify.
-
-        Base64 leaves spare bits in a last character, so two spellings can decode alike;
-        only the canonical spelling is accepted, so no altered cookie ever verifies.
-        """
+        """Return ``(session_id, issued_at)``; raise :class:`BadCookie` if it does not verify."""
         try:
             raw = value.encode("ascii")
-            if not all(_is_canonical(part) for part in raw.split(b".")[1:]):
-                raise BadCookie
-            stamped = Signer.unsign(self._signer, raw)
-            payload, _, raw_ts = stamped.rpartition(b".")
-            issued_at = bytes_to_int(base64_decode(raw_ts))
-        except (BadData, UnicodeEncodeError, ValueError) as exc:
-            raise BadCookie from exc
-        return payload.decode("ascii"), issued_at
+        except UnicodeEncodeError:
+            raise BadCookie from None
+        stamped, _, signature = raw.rpartition(b".")
+        if not any(
+            hmac.compare_digest(self._signature(i, stamped), signature)
+            for i in range(len(self._macs))
+        ):
+            raise BadCookie
+        session_id, _, timestamp = stamped.rpartition(b".")
+        return session_id.decode("ascii"), bytes_to_int(base64_decode(timestamp))
 
-
-def _is_canonical(part: bytes) -> bool:
-    return base64_encode(base64_decode(part)) == part
+    def _signature(self, index: int, stamped: bytes) -> bytes:
+        mac = self._macs[index].copy()
+        mac.update(stamped)
+        return base64_encode(mac.digest())

@@ -18,7 +18,6 @@ from redis.exceptions import RedisError, ResponseError
 from session_middleware.errors import ConfigurationError, StoreError
 from session_middleware.events import StoreMisconfigured
 from session_middleware.stores.redis_commands import (
-    LOAD_FIELDS,
     SAVE_SCRIPT,
     TOUCH_SCRIPT,
     parse_record,
@@ -67,12 +66,12 @@ class RedisStore:
         return cls(client, prefix=prefix)
 
     async def load(self, key: str) -> StoredRecord | None:
-        """One ``HMGET``."""
+        """One ``GET``."""
         try:
-            values = await self.client.hmget(self.prefix + key, LOAD_FIELDS)
+            value = await self.client.get(self.prefix + key)
         except _FAILURES as exc:
             raise StoreError("load", exc) from exc
-        return parse_record(values)
+        return parse_record(value if isinstance(value, bytes) else None)
 
     async def save(
         self, key: str, blob: bytes, stamp: bytes, *, expected_version: int | None, ttl: float

@@ -1,49 +1,42 @@
 """Redis command building shared by the async (and any sync) Redis store driver.
 
-A record is a hash ``{prefix}{key}`` with fields ``b`` (sealed blob), ``s`` (activity
-stamp) and ``v`` (version). Loading is one ``HMGET``; saving and touching are one Lua call
-each, so every operation is one round trip and atomic:
+A record is one string under ``{prefix}{key}``::
 
-- ``SAVE`` is a compare-and-set on ``v``; an empty expected version means "create only",
-  so a deleted record is never re-created by a request that loaded it earlier.
-- ``TOUCH`` replaces the stamp and TTL only if the record still exists.
+    version (12 ASCII digits) | stamp (STAMP_BYTES) | sealed blob
+
+so loading is a single ``GET``, exactly the cost of the cheapest read Redis has. Saving and
+touching are one Lua call each, so every operation is one round trip and atomic:
+
+- ``SAVE`` compares the version prefix and writes the whole value; an empty expected
+  version means "create only", so a deleted record is never re-created by a request that
+  loaded it earlier.
+- ``TOUCH`` overwrites the fixed-width stamp in place (``SETRANGE``) and the TTL, only if
+  the record still exists: no re-encryption, no blob on the wire.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 
+from session_middleware.core.record import STAMP_BYTES
 from session_middleware.types import StoredRecord
 
-__all__ = [
-    "LOAD_FIELDS",
-    "SAVE_SCRIPT",
-    "TOUCH_SCRIPT",
-    "parse_record",
-    "save_args",
-    "touch_args",
-    "ttl_millis",
-]
+__all__ = ["SAVE_SCRIPT", "TOUCH_SCRIPT", "parse_record", "save_args", "touch_args", "ttl_millis"]
 
-LOAD_FIELDS = ("b", "s", "v")
+_VERSION_BYTES = 12
+_HEADER_BYTES = _VERSION_BYTES + STAMP_BYTES
 
 SAVE_SCRIPT = """
-local current = redis.call('HGET', KEYS[1], 'v')
-if ARGV[1] == '' then
-  if redis.call('EXISTS', KEYS[1]) == 1 then return false end
-elseif current ~= ARGV[1] then
-  return false
-end
+local current = redis.call('GETRANGE', KEYS[1], 0, 11)
+if current ~= ARGV[1] then return false end
 local version = (tonumber(current) or 0) + 1
-redis.call('HSET', KEYS[1], 'b', ARGV[2], 's', ARGV[3], 'v', version)
-redis.call('PEXPIRE', KEYS[1], ARGV[4])
+redis.call('SET', KEYS[1], string.format('%012d', version) .. ARGV[2], 'PX', ARGV[3])
 return version
 """
 
-TOUCH_SCRIPT = """
+TOUCH_SCRIPT = f"""
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-redis.call('HSET', KEYS[1], 's', ARGV[1])
+redis.call('SETRANGE', KEYS[1], {_VERSION_BYTES}, ARGV[1])
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return 1
 """
@@ -57,19 +50,30 @@ def ttl_millis(ttl: float) -> int:
 def save_args(
     blob: bytes, stamp: bytes, expected_version: int | None, ttl: float
 ) -> list[bytes | int]:
-    """ARGV for ``SAVE_SCRIPT``."""
-    expected = b"" if expected_version is None else str(expected_version).encode()
-    return [expected, blob, stamp, ttl_millis(ttl)]
+    """ARGV for ``SAVE_SCRIPT`` (``GETRANGE`` of a missing key is the empty string)."""
+    _check_stamp(stamp)
+    expected = b"" if expected_version is None else b"%012d" % expected_version
+    return [expected, stamp + blob, ttl_millis(ttl)]
 
 
 def touch_args(stamp: bytes, ttl: float) -> list[bytes | int]:
     """ARGV for ``TOUCH_SCRIPT``."""
+    _check_stamp(stamp)
     return [stamp, ttl_millis(ttl)]
 
 
-def parse_record(values: Sequence[object]) -> StoredRecord | None:
-    """Turn an ``HMGET b s v`` reply into a record; a partial hash counts as absent."""
-    blob, stamp, version = values
-    if not (isinstance(blob, bytes) and isinstance(stamp, bytes) and isinstance(version, bytes)):
+def parse_record(value: bytes | None) -> StoredRecord | None:
+    """Split a stored value; a value too short to be ours yields a record that won't open."""
+    if value is None:
         return None
-    return StoredRecord(blob=blob, stamp=stamp, version=int(version))
+    version = value[:_VERSION_BYTES]
+    return StoredRecord(
+        blob=value[_HEADER_BYTES:],
+        stamp=value[_VERSION_BYTES:_HEADER_BYTES],
+        version=int(version) if version.isdigit() else -1,
+    )
+
+
+def _check_stamp(stamp: bytes) -> None:
+    if len(stamp) != STAMP_BYTES:
+        raise ValueError(f"activity stamps are {STAMP_BYTES} bytes, not {len(stamp)}")
