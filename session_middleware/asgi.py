@@ -161,7 +161,8 @@ class SessionMiddleware:
         secure = scope.get("scheme") in ("https", "wss")
         flow = commit(self.core, state, now=self.clock(), status=status, secure=secure)
         outcome = await run_async(flow, self.store)
-        self.events.emit_all(outcome.events)
+        if outcome.events:
+            self.events.emit_all(outcome.events)
         return outcome
 
     def store_failed(self, exc: StoreError) -> None:

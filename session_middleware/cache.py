@@ -42,9 +42,13 @@ class Memo(Generic[K, V]):
         except KeyError:
             pass
         value = self._compute(key)
+        self.remember(key, value)
+        return value
+
+    def remember(self, key: K, value: V) -> None:
+        """Store a value known to equal ``compute(key)`` (say, what was just written)."""
         if self._admit is not None and not self._admit(key):
-            return value
+            return
         if len(self._entries) >= self._capacity:
             self._entries.clear()
         self._entries[key] = value
-        return value

@@ -146,3 +146,20 @@ def test_a_non_canonical_base64_spelling_of_the_signature_is_rejected() -> None:
     last = alphabet.index(value[-1])
     twin = value[:-1] + alphabet[last ^ 1]  # differs only in bits base64 decoding drops
     assert codec.read(twin, clock()).rejected == "bad_signature"
+
+
+def test_cookies_are_itsdangerous_timestamp_signer_values() -> None:
+    """Our fast verifier and itsdangerous agree on the format, both ways."""
+    import hashlib
+
+    from itsdangerous import TimestampSigner
+
+    clock = FakeClock()
+    codec = _codec([SECRET], clock)
+    reference = TimestampSigner(
+        RING.primary.cookie, key_derivation="none", digest_method=hashlib.sha256
+    )
+    ours = codec.set_cookie(SID, secure=False).split(";")[0].split("=", 1)[1]
+    assert reference.unsign(ours).decode() == SID
+    theirs = reference.sign(SID).decode()
+    assert codec.read(theirs, clock()).session_id == SID

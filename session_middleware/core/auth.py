@@ -109,6 +109,7 @@ def _move(core: SessionCore, state: RequestState, meta: RecordMeta, now: float) 
         raise SessionConflict(attempts=1)  # a 256-bit id collided: never in practice
     if state.record is not None:
         yield Delete(state.record.store_key)
+    core.remember_written(new_id, save.blob, meta, form, state.session)
     state.session.id, state.session.is_new = new_id, False
     state.record = OpenRecord(save.key, meta, form, version, now)
     state.meta, state.rotated, state.destroyed = meta, True, False

@@ -83,13 +83,11 @@ class SessionCore:
 
     def is_excluded(self, path: str) -> bool:
         """Whether ``path`` is configured to do no session I/O at all (L4)."""
-        prefixes = self.options.exclude_paths
-        return bool(prefixes) and path.startswith(tuple(prefixes))
+        return bool(self.options.exclude_paths) and path.startswith(self.options.exclude_paths)
 
     def is_passive(self, path: str) -> bool:
         """Whether ``path`` is configured as passive: it never slides the idle deadline (T5)."""
-        prefixes = self.options.passive_paths
-        return bool(prefixes) and path.startswith(tuple(prefixes))
+        return bool(self.options.passive_paths) and path.startswith(self.options.passive_paths)
 
     def open(
         self, cookie_value: str | None, now: float, signals: ClientSignals
@@ -102,7 +100,7 @@ class SessionCore:
         store_key = self.identity.store_key(cookie.session_id)
         stored = yield Load(store_key)
         state = yield from self._open_stored(cookie, store_key, stored, now, signals)
-        if state.record is not None:
+        if state.meta is not None and state.meta.bound_to is not None:
             yield from self.binding.check(self, state)
         return state
 
@@ -141,6 +139,13 @@ class SessionCore:
         # handler's nested mutation can never reach the memo.
         data = dict(flat) if flat is not None else json.loads(data_form)
         return OpenRecord(store_key, meta, data_form, stored.version, last_seen), data
+
+    def remember_written(
+        self, session_id: str, blob: bytes, meta: RecordMeta, form: str, data: dict[str, Any]
+    ) -> None:
+        """Seed the memo with a record just written, so the next load needs no decryption."""
+        flat = dict(data) if is_flat(data) else None
+        self._contents.remember((session_id, blob), (meta, form, flat))
 
     def _open_contents(self, key: tuple[str, bytes]) -> _Contents:
         session_id, blob = key

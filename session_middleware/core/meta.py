@@ -14,6 +14,7 @@ from typing import Any
 __all__ = ["ClientSignals", "RecordMeta"]
 
 _MAX_USER_AGENT = 512
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +68,7 @@ class RecordMeta:
             raw["r"] = 1
         if self.bound_to is not None:
             raw["b"] = [self.bound_to.user_agent, self.bound_to.ip_prefix]
-        return json.dumps(raw, separators=(",", ":"), ensure_ascii=False)
+        return _ENCODER.encode(raw)
 
     @classmethod
     def from_json(cls, text: str) -> RecordMeta:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -110,8 +109,8 @@ class SessionOptions:
 
     max_size: int = 64 * 1024
     compress_threshold: int | None = None
-    exclude_paths: Sequence[str] = ()
-    passive_paths: Sequence[str] = ()
+    exclude_paths: tuple[str, ...] = ()
+    passive_paths: tuple[str, ...] = ()
     max_write_attempts: int = 5
 
     def __post_init__(self) -> None:

@@ -131,6 +131,7 @@ def _create(
     save = save_command(core, session_id, meta, form, now, now=now, expected_version=None)
     if (yield save) is None:
         raise SessionConflict(attempts=1)  # a 256-bit id collided: never in practice
+    core.remember_written(session_id, save.blob, meta, form, state.session)
     return Outcome(
         set_cookie=core.cookies.set_cookie(session_id, secure=secure),
         events=(SessionCreated(handle=core.identity.handle(session_id)),),
@@ -161,23 +162,25 @@ def _update(
     session_id = state.session.id
     last_seen = record.last_seen if state.passive else now
     meta, version = state.meta or record.meta, record.version
+    data: dict[str, Any] = state.session
     for _ in range(core.options.max_write_attempts):
         save = save_command(
             core, session_id, meta, form, last_seen, now=now, expected_version=version
         )
         if (yield save) is not None:
+            core.remember_written(session_id, save.blob, meta, form, data)
             return Outcome(set_cookie=_cookie_for_live_session(core, state, meta, now, secure))
         fresh = yield Load(record.store_key)
         if fresh is None:
             return _vanished(core, session_id, secure)
         try:
-            current, data = core.open_record(session_id, record.store_key, fresh)
+            current, fresh_data = core.open_record(session_id, record.store_key, fresh)
         except EnvelopeError:
             return _vanished(core, session_id, secure)
         version, meta = current.version, _reapply_meta(record.meta, meta, current.meta)
-        merged = _reapply(record.data_form, state.session, data)
-        form = serialize_data(merged)
-        check_storable(merged, form, core.options.max_size)
+        data = _reapply(record.data_form, state.session, fresh_data)
+        form = serialize_data(data)
+        check_storable(data, form, core.options.max_size)
     raise SessionConflict(attempts=core.options.max_write_attempts)
 
 
