@@ -7,17 +7,21 @@ passed in by the session.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, TypeVar
 
-from session_middleware.core import auth
+from session_middleware.core import auth, manage
 from session_middleware.core.commands import Flow
 from session_middleware.core.lifecycle import SessionCore
 from session_middleware.core.state import RequestState
+from session_middleware.core.users import SessionInfo
 from session_middleware.drivers import run_async
+from session_middleware.errors import NotAuthenticated
 from session_middleware.events import EventEmitter, ReauthRefused
 from session_middleware.types import AsyncStore, Clock
 
 __all__ = ["AsyncActions"]
+
+T = TypeVar("T")
 
 
 class AsyncActions:
@@ -71,8 +75,24 @@ class AsyncActions:
         flow = auth.reauthenticate(self._core, state, self._clock(), method=method, mfa=mfa)
         await self._run(state, flow)
 
-    async def _run(self, state: RequestState, flow: Flow[None]) -> None:
+    def handle(self, state: RequestState) -> str:
+        """See :attr:`Session.handle`."""
+        return self._core.identity.handle(state.session.id)
+
+    async def sessions(self, state: RequestState) -> list[SessionInfo]:
+        """See :meth:`Session.sessions`."""
+        user_id = state.meta.user_id if state.meta else None
+        if user_id is None:
+            raise NotAuthenticated("sessions() needs a logged-in (or pending) session")
+        flow = manage.list_sessions(self._core, user_id, self._clock(), self.handle(state))
+        return await run_async(flow, self._store)
+
+    async def confirm(self, state: RequestState, end: str) -> bool:
+        """See :meth:`Session.confirm`."""
+        return await self._run(state, auth.confirm(self._core, state, self._clock(), end=end))
+
+    async def _run(self, state: RequestState, flow: Flow[T]) -> T:
         try:
-            await run_async(flow, self._store)
+            return await run_async(flow, self._store)
         finally:
             self._events.emit_all(state.drain_events())

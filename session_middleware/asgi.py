@@ -32,6 +32,8 @@ from session_middleware.crypto.keyring import Keyring
 from session_middleware.drivers import run_async
 from session_middleware.errors import AuthenticationRequired, ConfigurationError, StoreError
 from session_middleware.events import Event, EventEmitter, StoreFailed
+from session_middleware.manager import MANAGER, RiskThresholds, SessionManager
+from session_middleware.policies import Policy
 from session_middleware.stores.memory import MemoryStore
 from session_middleware.types import AsyncStore, Clock, EventSink
 
@@ -69,6 +71,8 @@ class SessionMiddleware:
         reauth_after: float | None = None,
         timeouts: Timeouts | None = None,
         binding: Binding | None = None,
+        policy: Policy | None = None,
+        risk: RiskThresholds | None = None,
         max_size: int = 64 * 1024,
         compress_threshold: int | None = None,
         exclude_paths: Sequence[str] = (),
@@ -103,10 +107,15 @@ class SessionMiddleware:
             ),
             clock=clock,
             binding=binding,
+            policy=policy,
         )
         self.events = EventEmitter(on_event)
         self.actions = AsyncActions(self.core, self.store, clock, self.events)
-        self._cookie_name = session_cookie.encode("latin-1")
+        self.manager = SessionManager(self.core, self.store, clock, self.events, risk)
+        self._cookie_names = (
+            session_cookie.encode("latin-1"),
+            self.core.cookies.device_name.encode("latin-1"),
+        )
         self._unavailable = unavailable_response or _ServiceUnavailable(retry_after)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -130,11 +139,13 @@ class SessionMiddleware:
 
     async def load(self, scope: Scope) -> RequestState:
         """Open the request's session and put it in ``scope["session"]``."""
-        cookie, user_agent = _request_headers(scope, self._cookie_name)
+        cookie, device, user_agent = _request_headers(scope, self._cookie_names)
         client = scope.get("client")
         signals = self.core.binding.signals(user_agent, client[0] if client else None)
         state = await run_async(self.core.open(cookie, self.clock(), signals), self.store)
         state.passive = self.core.is_passive(scope["path"])
+        state.device_cookie = device
+        scope[MANAGER] = self.manager
         state.session.attach(self.actions, state)
         scope["session"] = state.session
         if state.events:
@@ -228,17 +239,18 @@ class _ResponseStart:
             self._replaced = True
             await self._middleware.unavailable(self._scope, self.raw_send)
             return
-        if outcome.set_cookie is not None or self._state.session.accessed:
+        if outcome.sets_cookies or self._state.session.accessed:
             _apply(message, outcome)
         await self.raw_send(message)
 
 
 def _apply(message: Message, outcome: Outcome) -> None:
     headers = MutableHeaders(scope=message)
-    if outcome.set_cookie is not None:
-        headers.append("set-cookie", outcome.set_cookie)
-        if "cache-control" not in headers:
-            headers["cache-control"] = "no-store"
+    for cookie in (outcome.device_cookie, outcome.set_cookie):
+        if cookie is not None:
+            headers.append("set-cookie", cookie)
+    if outcome.sets_cookies and "cache-control" not in headers:
+        headers["cache-control"] = "no-store"
     headers.add_vary_header("Cookie")
 
 
@@ -265,26 +277,31 @@ async def _no_body() -> Message:
     return {"type": "http.disconnect"}
 
 
-def _request_headers(scope: Scope, cookie_name: bytes) -> tuple[str | None, str]:
-    """The session cookie's value (or ``None``) and the User-Agent, in one pass."""
-    cookie: str | None = None
+def _request_headers(
+    scope: Scope, names: tuple[bytes, bytes]
+) -> tuple[str | None, str | None, str]:
+    """The session and device cookies' values (or ``None``) and the User-Agent, in one pass."""
+    cookies: list[str | None] = [None, None]
     user_agent = b""
     header: bytes
     raw: bytes
     for header, raw in scope["headers"]:
-        if header == b"cookie" and cookie is None:
-            cookie = _cookie_value(raw, cookie_name)
+        if header == b"cookie":
+            _cookie_values(raw, names, cookies)
         elif header == b"user-agent":
             user_agent = raw
-    return cookie, user_agent.decode("latin-1")
+    return cookies[0], cookies[1], user_agent.decode("latin-1")
 
 
-def _cookie_value(header: bytes, name: bytes) -> str | None:
+def _cookie_values(header: bytes, names: tuple[bytes, bytes], found: list[str | None]) -> None:
+    """Fill ``found`` with the first value of each of ``names`` in one Cookie header."""
     for part in header.split(b";"):
         key, sep, value = part.strip().partition(b"=")
-        if sep and key == name:
-            return value.decode("latin-1")
-    return None
+        if not sep:
+            continue
+        for i, name in enumerate(names):
+            if key == name and found[i] is None:
+                found[i] = value.decode("latin-1")
 
 
 def _secrets(

@@ -9,6 +9,7 @@ The tree is shallow on purpose::
     │   └── UnserializableValue   a value JSON cannot carry (names the key)
     ├── SessionConflict           a compare-and-set write lost too many races
     ├── NotAuthenticated          an action that needs a logged-in session got an anonymous one
+    ├── SessionLimitExceeded      a concurrency policy refused a login
     ├── AuthenticationRequired    a guard refused the request (carries the response to send)
     │   ├── LoginRequired         no user is logged in
     │   └── ReauthRequired        the authentication is too old, or flagged
@@ -31,6 +32,7 @@ __all__ = [
     "SessionConflict",
     "SessionDataError",
     "SessionError",
+    "SessionLimitExceeded",
     "SessionTooLarge",
     "StoreError",
     "UnserializableValue",
@@ -119,3 +121,14 @@ class ReauthRequired(AuthenticationRequired):
     """The session's authentication is older than allowed, or flagged for re-authentication."""
 
     reason = "reauth_required"
+
+
+class SessionLimitExceeded(SessionError):
+    """A concurrency policy refused the login (``RejectNew``); nothing was changed.
+
+    ``reason`` is ``"max_per_user"`` or ``"max_per_device"`` (or a custom policy's word).
+    """
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(f"login refused by the session policy: {reason}")

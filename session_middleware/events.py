@@ -16,17 +16,21 @@ from session_middleware.types import EventSink
 
 __all__ = [
     "BindingMismatch",
+    "ConfirmationRequired",
     "CookieRejected",
     "Event",
     "EventEmitter",
+    "LoginRejected",
     "ReauthRefused",
     "RecordUndecryptable",
     "SessionCreated",
+    "SessionEvicted",
     "SessionExpired",
     "SessionLoggedIn",
     "SessionLoggedOut",
     "SessionReauthenticated",
     "SessionRegenerated",
+    "SessionRevoked",
     "StoreFailed",
     "StoreMisconfigured",
 ]
@@ -144,6 +148,46 @@ class ReauthRefused(Event):
     name: ClassVar[str] = "reauth_refused"
     handle: str
     reason: Literal["login_required", "reauth_required"]
+
+
+@dataclass(frozen=True, slots=True)
+class SessionEvicted(Event):
+    """A concurrency policy ended a session to admit a new login (DESIGN.md P3)."""
+
+    name: ClassVar[str] = "session_evicted"
+    handle: str
+    user_id: str
+    policy: str
+
+
+@dataclass(frozen=True, slots=True)
+class LoginRejected(Event):
+    """A concurrency policy refused a login (``RejectNew``); nothing changed."""
+
+    name: ClassVar[str] = "login_rejected"
+    level: ClassVar[int] = logging.WARNING
+    user_id: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ConfirmationRequired(Event):
+    """A login was admitted pending the user's choice of a session to end."""
+
+    name: ClassVar[str] = "confirmation_required"
+    handle: str
+    user_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class SessionRevoked(Event):
+    """A session was ended from elsewhere: by the user, an admin, or a risk report."""
+
+    name: ClassVar[str] = "session_revoked"
+    level: ClassVar[int] = logging.WARNING
+    handle: str
+    user_id: str
+    reason: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,14 +6,27 @@ envelope, and a MAC'd activity stamp that can be replaced without re-encrypting.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     from session_middleware.events import Event
 
-__all__ = ["AsyncStore", "Clock", "EventSink", "StoredRecord"]
+__all__ = [
+    "STAMP_BYTES",
+    "AsyncStore",
+    "Clock",
+    "EventSink",
+    "IndexChange",
+    "IndexRef",
+    "NewRecord",
+    "StoredIndex",
+    "StoredRecord",
+]
+
+STAMP_BYTES = 13 + 1 + 22
+"""Length of every activity stamp (13 digits of milliseconds, a dot, a 22-character MAC)."""
 
 Clock = Callable[[], float]
 """Returns the current Unix time in seconds. Injected everywhere; tests use a fake one."""
@@ -36,6 +49,56 @@ class StoredRecord:
     version: int
 
 
+@dataclass(frozen=True, slots=True)
+class IndexRef:
+    """Where a session's entry lives: its user's index key and the session's handle.
+
+    Saves and touches of an authenticated session also refresh the first
+    ``STAMP_BYTES`` of that entry (its activity stamp); deletes remove the entry.
+    """
+
+    key: str
+    handle: str
+
+
+@dataclass(frozen=True, slots=True)
+class StoredIndex:
+    """A user's index: a version (0 when absent) and entry values by handle.
+
+    Each value is an activity stamp (``STAMP_BYTES``) followed by a sealed entry.
+    """
+
+    version: int
+    entries: Mapping[str, bytes]
+
+
+@dataclass(frozen=True, slots=True)
+class NewRecord:
+    """A record to create as part of an index change (fails the change if it exists)."""
+
+    key: str
+    blob: bytes = field(repr=False)
+    stamp: bytes = field(repr=False)
+    ttl: float
+
+
+@dataclass(frozen=True, slots=True)
+class IndexChange:
+    """One atomic change of a user's index and the records it names.
+
+    Applied only if the index is still at ``expected_version`` (``None``: any version)
+    and ``create`` (if any) does not exist yet: then the records in ``remove`` are deleted
+    with their entries, ``create`` is written, ``put`` entries are set, the version goes up
+    by one and the index lives at least ``ttl`` more seconds.
+    """
+
+    expected_version: int | None
+    create: NewRecord | None = None
+    put: Mapping[str, bytes] = field(default_factory=dict)
+    remove: Mapping[str, str] = field(default_factory=dict)
+    ttl: float = 0.0
+
+
 @runtime_checkable
 class AsyncStore(Protocol):
     """The asynchronous session store protocol the ASGI middleware drives.
@@ -49,7 +112,14 @@ class AsyncStore(Protocol):
         ...
 
     async def save(
-        self, key: str, blob: bytes, stamp: bytes, *, expected_version: int | None, ttl: float
+        self,
+        key: str,
+        blob: bytes,
+        stamp: bytes,
+        *,
+        expected_version: int | None,
+        ttl: float,
+        index: IndexRef | None = None,
     ) -> int | None:
         """Compare-and-set: write only if the current version is ``expected_version``.
 
@@ -59,12 +129,26 @@ class AsyncStore(Protocol):
         """
         ...
 
-    async def touch(self, key: str, stamp: bytes, *, ttl: float) -> bool:
+    async def touch(
+        self, key: str, stamp: bytes, *, ttl: float, index: IndexRef | None = None
+    ) -> bool:
         """Replace the stamp and extend the TTL of an existing record; ``False`` if absent."""
         ...
 
-    async def delete(self, key: str) -> None:
-        """Remove the record under ``key`` (absent is fine)."""
+    async def delete(self, key: str, *, index: IndexRef | None = None) -> None:
+        """Remove the record under ``key`` and its index entry (absent is fine)."""
+        ...
+
+    async def load_index(self, key: str) -> StoredIndex:
+        """The user index under ``key`` (version 0 and no entries when absent)."""
+        ...
+
+    async def change_index(self, key: str, change: IndexChange) -> int | None:
+        """Apply ``change`` atomically; the new version, or ``None`` if a check failed."""
+        ...
+
+    async def scan_indexes(self, cursor: int, count: int) -> tuple[int, list[str]]:
+        """Up to about ``count`` index keys from ``cursor``; cursor 0 back means done."""
         ...
 
     async def aclose(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from starlette.applications import Starlette
@@ -12,7 +13,9 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 
 from session_middleware import (
+    SessionLimitExceeded,
     SessionMiddleware,
+    get_manager,
     get_session,
     mark_passive,
     require_login,
@@ -135,12 +138,15 @@ ROUTES.append(Route("/hold/set", held_write, methods=["POST"]))
 
 async def login(request: Request) -> Response:
     body = await request.json()
-    await get_session(request).login(
-        body["user"],
-        method=body.get("method", "password"),
-        mfa=body.get("mfa", False),
-        keep_data=body.get("keep", True),
-    )
+    try:
+        await get_session(request).login(
+            body["user"],
+            method=body.get("method", "password"),
+            mfa=body.get("mfa", False),
+            keep_data=body.get("keep", True),
+        )
+    except SessionLimitExceeded as refused:
+        return JSONResponse({"detail": refused.reason}, status_code=409)
     return JSONResponse(_view(request))
 
 
@@ -169,6 +175,8 @@ async def whoami(request: Request) -> Response:
             "mfa": session.mfa,
             "needs_reauth": session.needs_reauth(),
             "needs_reauth_60": session.needs_reauth(60),
+            "pending": session.confirmation_pending,
+            "handle": session.handle,
         }
     )
 
@@ -190,8 +198,35 @@ async def poll(request: Request) -> Response:
     return JSONResponse(_view(request))
 
 
+async def my_sessions(request: Request) -> Response:
+    sessions = await get_session(request).sessions()
+    return JSONResponse([dataclasses.asdict(info) for info in sessions])
+
+
+async def revoke(request: Request) -> Response:
+    session = get_session(request)
+    user = session.user_id or request.query_params["as"]
+    ended = await get_manager(request).revoke(user, request.path_params["handle"])
+    return JSONResponse({"revoked": ended})
+
+
+async def revoke_others(request: Request) -> Response:
+    session = get_session(request)
+    count = await get_manager(request).revoke_all(session.user_id or "", except_current=session)
+    return JSONResponse({"revoked": count})
+
+
+async def confirm(request: Request) -> Response:
+    confirmed = await get_session(request).confirm(end=request.path_params["handle"])
+    return JSONResponse({"confirmed": confirmed})
+
+
 ROUTES.extend(
     [
+        Route("/sessions", my_sessions),
+        Route("/revoke/{handle}", revoke, methods=["POST"]),
+        Route("/revoke-others", revoke_others, methods=["POST"]),
+        Route("/confirm/{handle}", confirm, methods=["POST"]),
         Route("/login", login, methods=["POST"]),
         Route("/logout", logout, methods=["POST"]),
         Route("/regenerate", regenerate, methods=["POST"]),

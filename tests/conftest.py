@@ -104,9 +104,9 @@ def make_client(make_store: StoreFactory, clock: FakeClock) -> Iterator[Callable
         client.__exit__(None, None, None)
 
 
-def middleware_of(client: TestClient) -> SessionMiddleware:
-    """The SessionMiddleware instance inside a client's app."""
-    app: Any = client.app
+def middleware_of(client: TestClient | Any) -> SessionMiddleware:
+    """The SessionMiddleware instance inside a client's app (or inside an app)."""
+    app: Any = client.app if isinstance(client, TestClient) else client
     while not isinstance(app, SessionMiddleware):
         app = app.middleware_stack if getattr(app, "middleware_stack", None) else app.app
     return app

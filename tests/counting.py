@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from session_middleware.types import AsyncStore, StoredRecord
+from session_middleware.types import AsyncStore, IndexChange, IndexRef, StoredIndex, StoredRecord
 
 
 class CountingStore:
@@ -20,25 +20,48 @@ class CountingStore:
 
     @property
     def writes(self) -> int:
-        return self.calls["save"] + self.calls["touch"] + self.calls["delete"]
+        return sum(n for name, n in self.calls.items() if name not in ("load", "load_index"))
 
     async def load(self, key: str) -> StoredRecord | None:
         self.calls["load"] += 1
         return await self.inner.load(key)
 
     async def save(
-        self, key: str, blob: bytes, stamp: bytes, *, expected_version: int | None, ttl: float
+        self,
+        key: str,
+        blob: bytes,
+        stamp: bytes,
+        *,
+        expected_version: int | None,
+        ttl: float,
+        index: IndexRef | None = None,
     ) -> int | None:
         self.calls["save"] += 1
-        return await self.inner.save(key, blob, stamp, expected_version=expected_version, ttl=ttl)
+        return await self.inner.save(
+            key, blob, stamp, expected_version=expected_version, ttl=ttl, index=index
+        )
 
-    async def touch(self, key: str, stamp: bytes, *, ttl: float) -> bool:
+    async def touch(
+        self, key: str, stamp: bytes, *, ttl: float, index: IndexRef | None = None
+    ) -> bool:
         self.calls["touch"] += 1
-        return await self.inner.touch(key, stamp, ttl=ttl)
+        return await self.inner.touch(key, stamp, ttl=ttl, index=index)
 
-    async def delete(self, key: str) -> None:
+    async def delete(self, key: str, *, index: IndexRef | None = None) -> None:
         self.calls["delete"] += 1
-        await self.inner.delete(key)
+        await self.inner.delete(key, index=index)
+
+    async def load_index(self, key: str) -> StoredIndex:
+        self.calls["load_index"] += 1
+        return await self.inner.load_index(key)
+
+    async def change_index(self, key: str, change: IndexChange) -> int | None:
+        self.calls["change_index"] += 1
+        return await self.inner.change_index(key, change)
+
+    async def scan_indexes(self, cursor: int, count: int) -> tuple[int, list[str]]:
+        self.calls["scan_indexes"] += 1
+        return await self.inner.scan_indexes(cursor, count)
 
     async def aclose(self) -> None:
         await self.inner.aclose()

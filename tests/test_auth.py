@@ -60,6 +60,7 @@ def test_login_records_time_method_and_mfa(make_client: MakeClient, clock: FakeC
     client = make_client()
     client.post("/login", json={"user": 42, "method": "webauthn", "mfa": True})
     me = client.get("/whoami").json()
+    assert len(me.pop("handle")) == 16
     assert me == {
         "user": "42",
         "auth_time": clock(),
@@ -67,6 +68,7 @@ def test_login_records_time_method_and_mfa(make_client: MakeClient, clock: FakeC
         "mfa": True,
         "needs_reauth": False,
         "needs_reauth_60": False,
+        "pending": False,
     }
 
 

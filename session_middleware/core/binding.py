@@ -57,7 +57,7 @@ class BindingCheck:
         if action == "flag":
             state.meta = meta.flagged()
         elif action == "revoke":
-            yield Delete(record.store_key)
+            yield Delete(record.store_key, index=core.index_ref(state.session.id, meta))
             _become_anonymous(core, state)
 
     def _mismatch(

@@ -11,7 +11,19 @@ from collections.abc import Generator
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-__all__ = ["Delete", "Flow", "Load", "Save", "StoreCommand", "Touch"]
+from session_middleware.types import IndexChange, IndexRef
+
+__all__ = [
+    "ChangeIndex",
+    "Delete",
+    "Flow",
+    "Load",
+    "LoadIndex",
+    "Save",
+    "ScanIndexes",
+    "StoreCommand",
+    "Touch",
+]
 
 T = TypeVar("T")
 
@@ -36,11 +48,17 @@ class Save:
     stamp: bytes = field(repr=False)
     expected_version: int | None
     ttl: float
+    index: IndexRef | None = None
 
     def call(self, store: Any) -> Any:
         """Start the store call."""
         return store.save(
-            self.key, self.blob, self.stamp, expected_version=self.expected_version, ttl=self.ttl
+            self.key,
+            self.blob,
+            self.stamp,
+            expected_version=self.expected_version,
+            ttl=self.ttl,
+            index=self.index,
         )
 
 
@@ -51,22 +69,59 @@ class Touch:
     key: str
     stamp: bytes = field(repr=False)
     ttl: float
+    index: IndexRef | None = None
 
     def call(self, store: Any) -> Any:
         """Start the store call."""
-        return store.touch(self.key, self.stamp, ttl=self.ttl)
+        return store.touch(self.key, self.stamp, ttl=self.ttl, index=self.index)
 
 
 @dataclass(frozen=True, slots=True)
 class Delete:
-    """Remove the record under ``key``; the result is ``None``."""
+    """Remove the record under ``key`` (and its index entry); the result is ``None``."""
+
+    key: str
+    index: IndexRef | None = None
+
+    def call(self, store: Any) -> Any:
+        """Start the store call."""
+        return store.delete(self.key, index=self.index)
+
+
+@dataclass(frozen=True, slots=True)
+class LoadIndex:
+    """Fetch a user's index; the result is a ``StoredIndex``."""
 
     key: str
 
     def call(self, store: Any) -> Any:
         """Start the store call."""
-        return store.delete(self.key)
+        return store.load_index(self.key)
 
 
-StoreCommand = Load | Save | Touch | Delete
+@dataclass(frozen=True, slots=True)
+class ChangeIndex:
+    """Apply an atomic ``IndexChange``; the result is the new version or ``None``."""
+
+    key: str
+    change: IndexChange
+
+    def call(self, store: Any) -> Any:
+        """Start the store call."""
+        return store.change_index(self.key, self.change)
+
+
+@dataclass(frozen=True, slots=True)
+class ScanIndexes:
+    """One step of a scan over index keys; the result is ``(cursor, keys)``."""
+
+    cursor: int
+    count: int
+
+    def call(self, store: Any) -> Any:
+        """Start the store call."""
+        return store.scan_indexes(self.cursor, self.count)
+
+
+StoreCommand = Load | Save | Touch | Delete | LoadIndex | ChangeIndex | ScanIndexes
 Flow = Generator[StoreCommand, Any, T]

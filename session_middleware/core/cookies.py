@@ -11,6 +11,7 @@ import secrets
 from dataclasses import dataclass
 
 from session_middleware.cache import Memo
+from session_middleware.core.devices import DEVICE_MAX_AGE
 from session_middleware.core.options import CookieOptions
 from session_middleware.crypto.keyring import Keyring
 from session_middleware.crypto.signer import BadCookie, CookieSigner
@@ -19,15 +20,16 @@ from session_middleware.types import Clock
 
 __all__ = ["CookieCodec", "CookieRead", "new_session_id"]
 
-# kid (8 hex) + 32 random bytes in urlsafe base64 (43 chars): 256 bits from `secrets`.
-_SESSION_ID = re.compile(r"[0-9a-f]{8}[A-Za-z0-9_-]{43}")
+# kid (8 hex), for an authenticated session its user's tag (22), then 32 random bytes in
+# urlsafe base64 (43 chars): 256 bits from `secrets`.
+_SESSION_ID = re.compile(r"[0-9a-f]{8}(?:[A-Za-z0-9_-]{22})?[A-Za-z0-9_-]{43}")
 _MAX_COOKIE_CHARS = 256
 _EXPIRED = "expires=Thu, 01 Jan 1970 00:00:00 GMT; "
 
 
-def new_session_id(kid: str) -> str:
-    """A fresh session id minted under ring key ``kid``."""
-    return kid + secrets.token_urlsafe(32)
+def new_session_id(kid: str, tag: str = "") -> str:
+    """A fresh session id minted under ring key ``kid`` (with a user's ``tag`` at login)."""
+    return kid + tag + secrets.token_urlsafe(32)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,12 +54,12 @@ _COOKIE_EXPIRED = CookieRead(rejected="cookie_expired")
 class CookieCodec:
     """Verifies incoming cookie values and formats outgoing ``Set-Cookie`` values."""
 
-    __slots__ = ("_keyring", "_signer", "_tail", "_tail_secure", "_verified", "options")
+    __slots__ = ("_keyring", "_tail", "_tail_secure", "_verified", "options", "signer")
 
     def __init__(self, options: CookieOptions, keyring: Keyring, clock: Clock) -> None:
         self.options = options
         self._keyring = keyring
-        self._signer = CookieSigner(keyring, clock)
+        self.signer = CookieSigner(keyring, clock)
         self._verified: Memo[str, CookieRead] = Memo(self._verify)
         self._tail = _attributes(options, secure=options.https_only is True)
         self._tail_secure = _attributes(options, secure=options.https_only is not False)
@@ -77,7 +79,7 @@ class CookieCodec:
     def _verify(self, value: str) -> CookieRead:
         """The time-independent checks of a cookie value (memoized: a pure function)."""
         try:
-            session_id, issued_at = self._signer.unsign(value)
+            session_id, issued_at = self.signer.unsign(value)
         except BadCookie:
             return CookieRead(rejected="bad_signature")
         if not _SESSION_ID.fullmatch(session_id):
@@ -91,7 +93,18 @@ class CookieCodec:
         o = self.options
         max_age = f"Max-Age={o.max_age}; " if o.max_age is not None else ""
         tail = self._tail_secure if secure else self._tail
-        return f"{o.name}={self._signer.sign(session_id)}; path={o.path}; {max_age}{tail}"
+        return f"{o.name}={self.signer.sign(session_id)}; path={o.path}; {max_age}{tail}"
+
+    def device_cookie(self, value: str, *, secure: bool) -> str:
+        """The ``Set-Cookie`` value of the long-lived device cookie (same attributes)."""
+        tail = self._tail_secure if secure else self._tail
+        path = self.options.path
+        return f"{self.device_name}={value}; path={path}; Max-Age={DEVICE_MAX_AGE}; {tail}"
+
+    @property
+    def device_name(self) -> str:
+        """The device cookie's name: the session cookie's, suffixed."""
+        return self.options.name + "_device"
 
     def expire_cookie(self, *, secure: bool) -> str:
         """The ``Set-Cookie`` value that removes the cookie (Starlette's spelling)."""

@@ -12,9 +12,12 @@ import hashlib
 import hmac
 
 from session_middleware.cache import Memo
+from session_middleware.core.users import TAG_CHARS
 from session_middleware.crypto.keyring import Keyring, RingKey
 
 __all__ = ["Identity"]
+
+_TAGGED_LENGTH = 8 + TAG_CHARS + 43
 
 
 class Identity:
@@ -37,8 +40,15 @@ class Identity:
         return key
 
     def _store_key(self, session_id: str) -> str:
-        """The key the store holds this session's record under (``store_key``, memoized)."""
-        return _b64(_mac(self._lookups, session_id))
+        """The key the store holds this session's record under (``store_key``, memoized).
+
+        An authenticated session's id carries its user's tag; the key puts it in braces so
+        the record shares the hash slot of the user's index.
+        """
+        digest = _b64(_mac(self._lookups, session_id))
+        if len(session_id) == _TAGGED_LENGTH:
+            return "{" + session_id[8 : 8 + TAG_CHARS] + "}" + digest
+        return digest
 
     def _handle(self, session_id: str) -> str:
         """A short public name for the session, safe to log and to show (``handle``)."""

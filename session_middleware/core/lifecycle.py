@@ -25,12 +25,14 @@ from session_middleware.cache import Memo
 from session_middleware.core.binding import BindingCheck
 from session_middleware.core.commands import Delete, Flow, Load
 from session_middleware.core.cookies import CookieCodec, CookieRead, new_session_id
+from session_middleware.core.devices import DeviceCookie
 from session_middleware.core.identity import Identity
 from session_middleware.core.meta import ClientSignals, RecordMeta
 from session_middleware.core.options import Binding, CookieOptions, SessionOptions, Timeouts
 from session_middleware.core.record import decode_plaintext, decode_stamp, is_flat
 from session_middleware.core.session import Session
 from session_middleware.core.state import OpenRecord, RequestState
+from session_middleware.core.users import UserIndex
 from session_middleware.crypto.envelope import EnvelopeError, open_envelope
 from session_middleware.crypto.keyring import Keyring
 from session_middleware.events import (
@@ -39,7 +41,8 @@ from session_middleware.events import (
     RecordUndecryptable,
     SessionExpired,
 )
-from session_middleware.types import Clock, StoredRecord
+from session_middleware.policies import Policy, Unlimited
+from session_middleware.types import Clock, IndexRef, StoredRecord
 
 __all__ = ["SessionCore"]
 
@@ -52,10 +55,13 @@ class SessionCore:
         "_stamps",
         "binding",
         "cookies",
+        "devices",
         "identity",
         "keyring",
         "options",
+        "policy",
         "timeouts",
+        "users",
     )
 
     def __init__(
@@ -67,6 +73,7 @@ class SessionCore:
         options: SessionOptions,
         clock: Clock,
         binding: Binding | None = None,
+        policy: Policy | None = None,
     ) -> None:
         self.keyring = keyring
         self.timeouts = timeouts
@@ -74,6 +81,9 @@ class SessionCore:
         self.identity = Identity(keyring)
         self.cookies = CookieCodec(cookie, keyring, clock)
         self.binding = BindingCheck(binding or Binding())
+        self.policy: Policy = policy if policy is not None else Unlimited()
+        self.users = UserIndex(keyring, timeouts)
+        self.devices = DeviceCookie(self.cookies.signer)
         self._stamps: Memo[tuple[str, str, bytes], float | None] = Memo(self._check_stamp)
         # An unchanged session's blob is the same on every request: it is authenticated,
         # decrypted and parsed once, then served from memory (small records only: <16 MiB).
@@ -122,7 +132,7 @@ class SessionCore:
             return self.fresh(cookie, signals, event)
         expired = self.expiry(record, now)
         if expired is not None:
-            yield Delete(store_key)
+            yield Delete(store_key, index=self.index_ref(session_id, record.meta))
             return self.fresh(cookie, signals, self._expired(session_id, expired))
         session = Session(data, session_id=session_id, is_new=False)
         return RequestState(session, cookie, signals, record)
@@ -170,10 +180,16 @@ class SessionCore:
             return "idle"
         return None
 
+    def index_ref(self, session_id: str, meta: RecordMeta | None) -> IndexRef | None:
+        """Where an authenticated session's entry is in its user's index (else ``None``)."""
+        if meta is None or meta.user_id is None:
+            return None
+        return IndexRef(self.users.key_for(meta.user_id), self.identity.handle(session_id))
+
     def needs_reauth(self, state: RequestState, now: float, max_age: float | None) -> bool:
         """Anonymous, flagged, or authenticated longer ago than ``max_age``/``reauth_after``."""
         meta = state.meta
-        if meta is None or meta.auth_time is None:
+        if meta is None or not meta.is_authenticated or meta.auth_time is None:
             return True
         if meta.reauth_flagged:
             return True

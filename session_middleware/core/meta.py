@@ -36,7 +36,9 @@ class RecordMeta:
     ``created`` and ``absolute_deadline`` are set when the id is minted and change only
     when the id does (login, re-authentication). ``user_id``, ``auth_time``,
     ``auth_method`` and ``mfa`` describe the last authentication; ``bound_to`` the client
-    signals recorded then; ``reauth_flagged`` that something asked for a re-authentication.
+    signals recorded then; ``reauth_flagged`` that something asked for a re-authentication;
+    ``device_id`` the device cookie's id at login; ``pending`` that a concurrency policy
+    admitted the login only until the user picks which other session ends.
     """
 
     created: float
@@ -47,11 +49,13 @@ class RecordMeta:
     mfa: bool = False
     bound_to: ClientSignals | None = None
     reauth_flagged: bool = False
+    device_id: str | None = None
+    pending: bool = False
 
     @property
     def is_authenticated(self) -> bool:
-        """Whether a user logged in to this session."""
-        return self.user_id is not None
+        """Whether a user logged in to this session and it is not waiting for confirmation."""
+        return self.user_id is not None and not self.pending
 
     def flagged(self) -> RecordMeta:
         """The same meta, marked as needing re-authentication."""
@@ -68,6 +72,10 @@ class RecordMeta:
             raw["r"] = 1
         if self.bound_to is not None:
             raw["b"] = [self.bound_to.user_agent, self.bound_to.ip_prefix]
+        if self.device_id is not None:
+            raw["d"] = self.device_id
+        if self.pending:
+            raw["p"] = 1
         return _ENCODER.encode(raw)
 
     @classmethod
@@ -84,6 +92,8 @@ class RecordMeta:
             mfa=bool(raw.get("f")),
             bound_to=None if bound is None else ClientSignals(str(bound[0]), bound[1]),
             reauth_flagged=bool(raw.get("r")),
+            device_id=_optional_str(raw.get("d")),
+            pending=bool(raw.get("p")),
         )
 
 

@@ -22,6 +22,7 @@ from session_middleware.cache import Memo
 from session_middleware.core.meta import RecordMeta
 from session_middleware.crypto.keyring import RingKey
 from session_middleware.errors import SessionTooLarge, UnserializableValue
+from session_middleware.types import STAMP_BYTES
 
 __all__ = [
     "STAMP_BYTES",
@@ -37,7 +38,6 @@ __all__ = [
 ]
 
 _MAC_BYTES = 16
-STAMP_BYTES = 13 + 1 + 22
 
 
 def _refuse(value: object) -> object:

@@ -21,7 +21,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from session_middleware.core.commands import Delete, Flow, Load, Save, Touch
@@ -52,6 +52,12 @@ class Outcome:
 
     set_cookie: str | None = None
     events: tuple[Event, ...] = ()
+    device_cookie: str | None = None
+
+    @property
+    def sets_cookies(self) -> bool:
+        """Whether the response gets a ``Set-Cookie``."""
+        return self.set_cookie is not None or self.device_cookie is not None
 
 
 NOTHING = Outcome()
@@ -61,6 +67,16 @@ def commit(
     core: SessionCore, state: RequestState, *, now: float, status: int, secure: bool
 ) -> Flow[Outcome]:
     """Decide and perform the end-of-request write for ``state``."""
+    outcome = yield from _commit(core, state, now, status, secure)
+    if state.new_device is None:
+        return outcome
+    value = core.devices.value(state.new_device)
+    return replace(outcome, device_cookie=core.cookies.device_cookie(value, secure=secure))
+
+
+def _commit(
+    core: SessionCore, state: RequestState, now: float, status: int, secure: bool
+) -> Flow[Outcome]:
     if status >= 500:
         return Outcome(set_cookie=_cookie_for_done_actions(core, state, secure))
     record = state.record
@@ -72,7 +88,7 @@ def commit(
     if form == record.data_form and state.meta == record.meta:
         return (yield from _keep(core, state, record, now, secure))
     if form == EMPTY and record.data_form != EMPTY:  # emptied by this request: destroyed
-        yield Delete(record.store_key)
+        yield Delete(record.store_key, index=core.index_ref(state.session.id, record.meta))
         return Outcome(set_cookie=core.cookies.expire_cookie(secure=secure))
     check_storable(state.session, form, core.options.max_size)
     return (yield from _update(core, state, record, form, now, secure))
@@ -110,7 +126,8 @@ def save_command(
     )
     stamp = encode_stamp(core.identity.minting_key(session_id), store_key, last_seen)
     ttl = remaining_life(core, meta, last_seen, now)
-    return Save(store_key, blob, stamp, expected_version=expected_version, ttl=ttl)
+    index = core.index_ref(session_id, meta)
+    return Save(store_key, blob, stamp, expected_version=expected_version, ttl=ttl, index=index)
 
 
 def remaining_life(core: SessionCore, meta: RecordMeta, last_seen: float, now: float) -> float:
@@ -145,7 +162,8 @@ def _keep(
         session_id = state.session.id
         stamp = encode_stamp(core.identity.minting_key(session_id), record.store_key, now)
         ttl = remaining_life(core, record.meta, now, now)
-        if not (yield Touch(record.store_key, stamp, ttl)):
+        index = core.index_ref(session_id, record.meta)
+        if not (yield Touch(record.store_key, stamp, ttl, index=index)):
             return _vanished(core, session_id, secure)
     cookie = _cookie_for_live_session(core, state, record.meta, now, secure)
     return NOTHING if cookie is None else Outcome(set_cookie=cookie)

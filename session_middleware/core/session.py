@@ -18,6 +18,7 @@ from session_middleware.errors import SessionError
 if TYPE_CHECKING:
     from session_middleware.core.meta import RecordMeta
     from session_middleware.core.state import RequestState
+    from session_middleware.core.users import SessionInfo
 
 __all__ = ["AsyncSessionActions", "Session"]
 
@@ -37,6 +38,9 @@ class AsyncSessionActions(Protocol):
     async def reauthenticate(
         self, state: RequestState, *, method: str | None, mfa: bool | None
     ) -> None: ...
+    def handle(self, state: RequestState) -> str: ...
+    async def sessions(self, state: RequestState) -> list[SessionInfo]: ...
+    async def confirm(self, state: RequestState, end: str) -> bool: ...
 
 
 class Session(dict[str, Any]):
@@ -67,9 +71,22 @@ class Session(dict[str, Any]):
 
     @property
     def user_id(self) -> str | None:
-        """The logged-in user, or ``None`` for an anonymous session."""
+        """The logged-in user, or ``None`` for an anonymous (or still pending) session."""
         meta = self._meta()
-        return meta.user_id if meta else None
+        return meta.user_id if meta and meta.is_authenticated else None
+
+    @property
+    def confirmation_pending(self) -> bool:
+        """A concurrency policy admitted this login only until the user ends another
+        session: see :meth:`sessions` and :meth:`confirm`."""
+        meta = self._meta()
+        return bool(meta and meta.pending)
+
+    @property
+    def handle(self) -> str:
+        """This session's public handle, as listings show it."""
+        actions, state = self._require_actions()
+        return actions.handle(state)
 
     @property
     def is_authenticated(self) -> bool:
@@ -130,6 +147,17 @@ class Session(dict[str, Any]):
         restarted, a new id."""
         actions, state = self._require_actions()
         await actions.reauthenticate(state, method=method, mfa=mfa)
+
+    async def sessions(self) -> list[SessionInfo]:
+        """The logged-in (or pending) user's live sessions, this one marked ``current``."""
+        actions, state = self._require_actions()
+        return await actions.sessions(state)
+
+    async def confirm(self, *, end: str) -> bool:
+        """For a pending login: end the user's session ``end`` (a handle from
+        :meth:`sessions`); ``True`` once this login is confirmed."""
+        actions, state = self._require_actions()
+        return await actions.confirm(state, end)
 
     def _meta(self) -> RecordMeta | None:
         return self._state.meta if self._state is not None else None

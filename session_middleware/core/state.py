@@ -41,8 +41,10 @@ class RequestState:
     __slots__ = (
         "cookie",
         "destroyed",
+        "device_cookie",
         "events",
         "meta",
+        "new_device",
         "passive",
         "record",
         "rotated",
@@ -67,6 +69,8 @@ class RequestState:
         self.rotated = False
         self.destroyed = False
         self.events: list[Event] = events if events is not None else []
+        self.device_cookie: str | None = None  # the device cookie's value, as sent
+        self.new_device: str | None = None  # a device id minted at login, to hand out
 
     def drain_events(self) -> list[Event]:
         """The events raised since the last drain, in order."""

@@ -18,13 +18,19 @@ from redis.exceptions import RedisError, ResponseError
 from session_middleware.errors import ConfigurationError, StoreError
 from session_middleware.events import StoreMisconfigured
 from session_middleware.stores.redis_commands import (
+    CHANGE_INDEX_SCRIPT,
+    DELETE_SCRIPT,
+    INDEX_PATTERN,
     SAVE_SCRIPT,
     TOUCH_SCRIPT,
+    change_index_call,
+    parse_index,
     parse_record,
+    record_keys,
     save_args,
     touch_args,
 )
-from session_middleware.types import StoredRecord
+from session_middleware.types import IndexChange, IndexRef, StoredIndex, StoredRecord
 
 __all__ = ["AsyncRedisStore", "RedisStore"]
 
@@ -44,6 +50,8 @@ class RedisStore:
         self.prefix = prefix
         self._save = client.register_script(SAVE_SCRIPT)
         self._touch = client.register_script(TOUCH_SCRIPT)
+        self._delete = client.register_script(DELETE_SCRIPT)
+        self._change_index = client.register_script(CHANGE_INDEX_SCRIPT)
 
     @classmethod
     def from_url(
@@ -74,30 +82,72 @@ class RedisStore:
         return parse_record(value if isinstance(value, bytes) else None)
 
     async def save(
-        self, key: str, blob: bytes, stamp: bytes, *, expected_version: int | None, ttl: float
+        self,
+        key: str,
+        blob: bytes,
+        stamp: bytes,
+        *,
+        expected_version: int | None,
+        ttl: float,
+        index: IndexRef | None = None,
     ) -> int | None:
-        """One compare-and-set script call."""
-        args = save_args(blob, stamp, expected_version, ttl)
+        """One compare-and-set script call (refreshing the index entry's stamp too)."""
+        keys = record_keys(self.prefix, key, index)
+        args = save_args(blob, stamp, expected_version, ttl, index)
         try:
-            version = await self._save(keys=[self.prefix + key], args=args)
+            version = await self._save(keys=keys, args=args)
         except _FAILURES as exc:
             raise StoreError("save", exc) from exc
         return None if version is None else int(version)
 
-    async def touch(self, key: str, stamp: bytes, *, ttl: float) -> bool:
+    async def touch(
+        self, key: str, stamp: bytes, *, ttl: float, index: IndexRef | None = None
+    ) -> bool:
         """One script call; ``False`` if the record no longer exists."""
+        keys = record_keys(self.prefix, key, index)
         try:
-            found = await self._touch(keys=[self.prefix + key], args=touch_args(stamp, ttl))
+            found = await self._touch(keys=keys, args=touch_args(stamp, ttl, index))
         except _FAILURES as exc:
             raise StoreError("touch", exc) from exc
         return bool(found)
 
-    async def delete(self, key: str) -> None:
-        """One ``DEL``."""
+    async def delete(self, key: str, *, index: IndexRef | None = None) -> None:
+        """One ``DEL`` (a script call that also drops the index entry, when there is one)."""
         try:
-            await self.client.delete(self.prefix + key)
+            if index is None:
+                await self.client.delete(self.prefix + key)
+            else:
+                keys = record_keys(self.prefix, key, index)
+                await self._delete(keys=keys, args=[index.handle])
         except _FAILURES as exc:
             raise StoreError("delete", exc) from exc
+
+    async def load_index(self, key: str) -> StoredIndex:
+        """One ``HGETALL``."""
+        try:
+            reply = await self.client.hgetall(self.prefix + key)
+        except _FAILURES as exc:
+            raise StoreError("load_index", exc) from exc
+        return parse_index({_raw(k): _raw(v) for k, v in reply.items()})
+
+    async def change_index(self, key: str, change: IndexChange) -> int | None:
+        """One script call applying the whole change, or nothing."""
+        keys, args = change_index_call(self.prefix, key, change)
+        try:
+            version = await self._change_index(keys=keys, args=args)
+        except _FAILURES as exc:
+            raise StoreError("change_index", exc) from exc
+        return None if version is None else int(version)
+
+    async def scan_indexes(self, cursor: int, count: int) -> tuple[int, list[str]]:
+        """One ``SCAN`` step over this store's index keys (never ``KEYS``)."""
+        try:
+            cursor, keys = await self.client.scan(
+                cursor, match=self.prefix + INDEX_PATTERN, count=count
+            )
+        except _FAILURES as exc:
+            raise StoreError("scan", exc) from exc
+        return int(cursor), [_raw(k).decode().removeprefix(self.prefix) for k in keys]
 
     async def inspect_server(self) -> list[StoreMisconfigured]:
         """Warnings about server settings that can lose sessions (R4); run at startup.
@@ -127,6 +177,10 @@ class RedisStore:
 
 
 AsyncRedisStore = RedisStore
+
+
+def _raw(value: bytes | str) -> bytes:
+    return value if isinstance(value, bytes) else value.encode()
 
 
 def _text(value: object) -> str:
