@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import redis
@@ -49,6 +51,17 @@ def test_no_warning_with_a_safe_policy(redis_server: RedisServer, prefix: str) -
     assert events == []
 
 
+def _readme_acl() -> str:
+    """The command list the README gives for an ACL user (so the two cannot drift)."""
+    readme = " ".join((Path(__file__).parent.parent / "README.md").read_text().split())
+    found = re.search(r"An ACL user needs `([^`]+)`", readme)
+    assert found is not None
+    return found.group(1)
+
+
+README_ACL = _readme_acl()
+
+
 @pytest.fixture
 def acl_user(redis_client: redis.Redis, prefix: str) -> Iterator[str]:
     redis_client.acl_setuser(
@@ -56,17 +69,7 @@ def acl_user(redis_client: redis.Redis, prefix: str) -> Iterator[str]:
         enabled=True,
         passwords=["+s3cret-pass"],
         keys=[f"{prefix}*"],
-        commands=[
-            "+get",
-            "+getrange",
-            "+set",
-            "+setrange",
-            "+exists",
-            "+pexpire",
-            "+del",
-            "+evalsha",
-            "+script|load",
-        ],
+        commands=[f"+{c}" for c in README_ACL.split()],
     )
     yield "sm-app"
     redis_client.acl_deluser("sm-app")
@@ -80,6 +83,11 @@ def test_acl_user_and_password_come_from_the_url(
     for client in _serve(RedisStore.from_url(url, prefix=prefix), events):
         client.post("/set", json={"a": 1})
         assert client.get("/").json()["data"] == {"a": 1}
+        assert client.post("/login", json={"user": "ada"}).status_code == 200
+        assert len(client.get("/sessions").json()) == 1
+        handle = client.get("/whoami").json()["handle"]
+        assert client.post(f"/revoke/{handle}").json() == {"revoked": True}
+        assert not [e for e in events if e.name == "store_failed"]
 
 
 def test_wrong_password_is_a_503_not_a_traceback(
