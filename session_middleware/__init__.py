@@ -19,6 +19,8 @@ from session_middleware.errors import (
     LoginRequired,
     NotAuthenticated,
     ReauthRequired,
+    SessionBusy,
+    SessionCommitted,
     SessionConflict,
     SessionDataError,
     SessionError,
@@ -45,6 +47,7 @@ from session_middleware.events import (
     SessionRevoked,
     StoreFailed,
     StoreMisconfigured,
+    WriteConflict,
 )
 from session_middleware.guards import Guard, require_login, require_recent_auth
 from session_middleware.manager import RiskThresholds, SessionManager, get_manager
@@ -59,6 +62,7 @@ from session_middleware.policies import (
     Unlimited,
 )
 from session_middleware.stores.memory import MemoryStore
+from session_middleware.strategies import LastWriteWins, Locking, MergeChanges, WriteStrategy
 from session_middleware.types import AsyncStore, StoredRecord
 
 if TYPE_CHECKING:
@@ -80,9 +84,12 @@ __all__ = [
     "Guard",
     "Incoming",
     "Keyring",
+    "LastWriteWins",
+    "Locking",
     "LoginRejected",
     "LoginRequired",
     "MemoryStore",
+    "MergeChanges",
     "NotAuthenticated",
     "Policy",
     "ReauthRefused",
@@ -93,6 +100,8 @@ __all__ = [
     "RequireConfirmation",
     "RiskThresholds",
     "Session",
+    "SessionBusy",
+    "SessionCommitted",
     "SessionConflict",
     "SessionCreated",
     "SessionDataError",
@@ -116,6 +125,8 @@ __all__ = [
     "Timeouts",
     "Unlimited",
     "UnserializableValue",
+    "WriteConflict",
+    "WriteStrategy",
     "get_manager",
     "get_session",
     "mark_passive",

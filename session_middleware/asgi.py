@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import functools
 import time
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, Literal
 
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from session_middleware.actions import AsyncActions
+from session_middleware.core.cookies import CookieRead
 from session_middleware.core.lifecycle import SessionCore
+from session_middleware.core.meta import ClientSignals
 from session_middleware.core.options import (
     DAY,
     Binding,
@@ -24,17 +26,30 @@ from session_middleware.core.options import (
     SameSite,
     SessionOptions,
     Timeouts,
+    secrets_from,
+    timeouts_from,
 )
+from session_middleware.core.record import serialize_data
 from session_middleware.core.saving import Outcome, commit
 from session_middleware.core.session import Session
 from session_middleware.core.state import RequestState
 from session_middleware.crypto.keyring import Keyring
 from session_middleware.drivers import run_async
-from session_middleware.errors import AuthenticationRequired, ConfigurationError, StoreError
-from session_middleware.events import Event, EventEmitter, StoreFailed
+from session_middleware.errors import (
+    AuthenticationRequired,
+    ConfigurationError,
+    SessionBusy,
+    SessionCommitted,
+    SessionConflict,
+    StoreError,
+)
+from session_middleware.events import Event, EventEmitter, StoreFailed, WriteConflict
+from session_middleware.headers import request_headers
 from session_middleware.manager import MANAGER, RiskThresholds, SessionManager
 from session_middleware.policies import Policy
+from session_middleware.responses import ServiceUnavailable, conflict, no_body
 from session_middleware.stores.memory import MemoryStore
+from session_middleware.strategies import WriteStrategy
 from session_middleware.types import AsyncStore, Clock, EventSink
 
 __all__ = ["PASSIVE", "SessionMiddleware", "get_session", "mark_passive"]
@@ -77,6 +92,8 @@ class SessionMiddleware:
         compress_threshold: int | None = None,
         exclude_paths: Sequence[str] = (),
         passive_paths: Sequence[str] = (),
+        write_strategy: WriteStrategy | None = None,
+        on_store_error: Literal["fail_closed", "fail_open"] = "fail_closed",
         on_event: EventSink | None = None,
         clock: Clock = time.time,
         retry_after: int = 5,
@@ -86,7 +103,7 @@ class SessionMiddleware:
         self.clock = clock
         self.store: AsyncStore = store if store is not None else MemoryStore(clock=clock)
         self.core = SessionCore(
-            keyring=Keyring(_secrets(secret_key, secret_keys)),
+            keyring=Keyring(secrets_from(secret_key, secret_keys)),
             cookie=CookieOptions(
                 name=session_cookie,
                 max_age=max_age,
@@ -96,7 +113,7 @@ class SessionMiddleware:
                 https_only=https_only,
                 partitioned=partitioned,
             ),
-            timeouts=_timeouts(
+            timeouts=timeouts_from(
                 timeouts, idle_timeout, absolute_timeout, touch_interval, reauth_after
             ),
             options=SessionOptions(
@@ -108,7 +125,11 @@ class SessionMiddleware:
             clock=clock,
             binding=binding,
             policy=policy,
+            strategy=write_strategy,
         )
+        if on_store_error not in ("fail_closed", "fail_open"):
+            raise ConfigurationError("on_store_error", "use 'fail_closed' or 'fail_open'")
+        self._fail_open = on_store_error == "fail_open"
         self.events = EventEmitter(on_event)
         self.actions = AsyncActions(self.core, self.store, clock, self.events)
         self.manager = SessionManager(self.core, self.store, clock, self.events, risk)
@@ -116,7 +137,7 @@ class SessionMiddleware:
             session_cookie.encode("latin-1"),
             self.core.cookies.device_name.encode("latin-1"),
         )
-        self._unavailable = unavailable_response or _ServiceUnavailable(retry_after)
+        self._unavailable = unavailable_response or ServiceUnavailable(retry_after)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -126,31 +147,70 @@ class SessionMiddleware:
         if kind not in ("http", "websocket") or self.core.is_excluded(scope["path"]):
             await self.app(scope, receive, send)
             return
+        state = await self._load_or_refuse(scope, receive, send)
+        if state is None:
+            return
         try:
-            state = await self.load(scope)
+            if kind == "websocket":
+                await self.app(scope, receive, send)
+            else:
+                await self._serve(scope, receive, _ResponseStart(self, scope, state, send))
+        finally:
+            await self._release(state)
+        self._check_unchanged(state)
+
+    async def _load_or_refuse(
+        self, scope: Scope, receive: Receive, send: Send
+    ) -> RequestState | None:
+        """The request's state, or ``None`` once the request has been answered (R3)."""
+        try:
+            return await self.load(scope)
+        except SessionBusy:
+            await self._refuse(scope, receive, send)
         except StoreError as exc:
             self.store_failed(exc)
+            if self._fail_open:
+                return self._attach(scope, self.core.fresh(CookieRead(), self._signals(scope)))
             await self._refuse(scope, receive, send)
-            return
-        if kind == "websocket":
-            await self.app(scope, receive, send)
-            return
-        await self._serve(scope, receive, _ResponseStart(self, scope, state, send))
+        return None
 
     async def load(self, scope: Scope) -> RequestState:
         """Open the request's session and put it in ``scope["session"]``."""
-        cookie, device, user_agent = _request_headers(scope, self._cookie_names)
-        client = scope.get("client")
-        signals = self.core.binding.signals(user_agent, client[0] if client else None)
+        cookie, device, user_agent = request_headers(scope, self._cookie_names)
+        signals = self._signals(scope, user_agent)
         state = await run_async(self.core.open(cookie, self.clock(), signals), self.store)
-        state.passive = self.core.is_passive(scope["path"])
         state.device_cookie = device
+        return self._attach(scope, state)
+
+    def _signals(self, scope: Scope, user_agent: str | None = None) -> ClientSignals:
+        if user_agent is None:
+            user_agent = request_headers(scope, self._cookie_names)[2]
+        client = scope.get("client")
+        return self.core.binding.signals(user_agent, client[0] if client else None)
+
+    def _attach(self, scope: Scope, state: RequestState) -> RequestState:
+        state.passive = self.core.is_passive(scope["path"])
         scope[MANAGER] = self.manager
         state.session.attach(self.actions, state)
         scope["session"] = state.session
         if state.events:
             self.events.emit_all(state.drain_events())
         return state
+
+    async def _release(self, state: RequestState) -> None:
+        """Release a ``Locking`` lease; a store failure here only delays the next request."""
+        if state.lock is None:
+            return
+        try:
+            await run_async(self.core.release(state), self.store)
+        except StoreError as exc:
+            self.store_failed(exc)
+
+    def _check_unchanged(self, state: RequestState) -> None:
+        """A nested change after the response started would be lost: refuse it loudly."""
+        committed = state.committed_form
+        if committed is not None and serialize_data(state.session) != committed:
+            raise SessionCommitted()
 
     async def _serve(self, scope: Scope, receive: Receive, send: _ResponseStart) -> None:
         """Run the app; answer a guard's refusal or a store failure raised inside it."""
@@ -176,6 +236,11 @@ class SessionMiddleware:
             self.events.emit_all(outcome.events)
         return outcome
 
+    def write_conflict(self, state: RequestState, exc: SessionConflict) -> None:
+        """Report a write dropped after losing too many races (answered 409)."""
+        handle = self.core.identity.handle(state.session.id)
+        self.events.emit(WriteConflict(handle=handle, attempts=exc.attempts))
+
     def store_failed(self, exc: StoreError) -> None:
         """Report a store failure (the caller answers the request)."""
         cause = type(exc.original_error).__name__ if exc.original_error else "StoreError"
@@ -183,7 +248,7 @@ class SessionMiddleware:
 
     async def unavailable(self, scope: Scope, send: Send) -> None:
         """Answer with the configured store-unavailable response."""
-        await self._unavailable(scope, _no_body, send)
+        await self._unavailable(scope, no_body, send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
@@ -236,12 +301,22 @@ class _ResponseStart:
         except StoreError as exc:
             # The handler ran but its session could not be saved: say so, don't pretend.
             self._middleware.store_failed(exc)
-            self._replaced = True
-            await self._middleware.unavailable(self._scope, self.raw_send)
+            await self._replace(self._middleware.unavailable)
             return
+        except SessionConflict as exc:
+            self._middleware.write_conflict(self._state, exc)
+            await self._replace(conflict)
+            return
+        finally:
+            self._state.session.mark_committed()
         if outcome.sets_cookies or self._state.session.accessed:
             _apply(message, outcome)
         await self.raw_send(message)
+
+    async def _replace(self, respond: Callable[[Scope, Send], Awaitable[None]]) -> None:
+        """Answer with ``respond`` instead of the app's response; drop the app's body."""
+        self._replaced = True
+        await respond(self._scope, self.raw_send)
 
 
 def _apply(message: Message, outcome: Outcome) -> None:
@@ -252,89 +327,6 @@ def _apply(message: Message, outcome: Outcome) -> None:
     if outcome.sets_cookies and "cache-control" not in headers:
         headers["cache-control"] = "no-store"
     headers.add_vary_header("Cookie")
-
-
-class _ServiceUnavailable:
-    """The default answer when the store is down: 503, ``Retry-After``, no details."""
-
-    def __init__(self, retry_after: int) -> None:
-        if retry_after < 0:
-            raise ConfigurationError("retry_after", "use a number of seconds >= 0")
-        self._headers = [
-            (b"content-type", b"text/plain; charset=utf-8"),
-            (b"retry-after", str(retry_after).encode()),
-            (b"cache-control", b"no-store"),
-        ]
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        body = b"Service Unavailable"
-        headers = [*self._headers, (b"content-length", str(len(body)).encode())]
-        await send({"type": "http.response.start", "status": 503, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
-
-
-async def _no_body() -> Message:
-    return {"type": "http.disconnect"}
-
-
-def _request_headers(
-    scope: Scope, names: tuple[bytes, bytes]
-) -> tuple[str | None, str | None, str]:
-    """The session and device cookies' values (or ``None``) and the User-Agent, in one pass."""
-    cookies: list[str | None] = [None, None]
-    user_agent = b""
-    header: bytes
-    raw: bytes
-    for header, raw in scope["headers"]:
-        if header == b"cookie":
-            _cookie_values(raw, names, cookies)
-        elif header == b"user-agent":
-            user_agent = raw
-    return cookies[0], cookies[1], user_agent.decode("latin-1")
-
-
-def _cookie_values(header: bytes, names: tuple[bytes, bytes], found: list[str | None]) -> None:
-    """Fill ``found`` with the first value of each of ``names`` in one Cookie header."""
-    for part in header.split(b";"):
-        key, sep, value = part.strip().partition(b"=")
-        if not sep:
-            continue
-        for i, name in enumerate(names):
-            if key == name and found[i] is None:
-                found[i] = value.decode("latin-1")
-
-
-def _secrets(
-    secret_key: str | bytes | object | None, secret_keys: Sequence[str | bytes | object] | None
-) -> list[str | bytes | object]:
-    if (secret_key is None) == (secret_keys is None):
-        raise ConfigurationError("secret_key", "give exactly one of secret_key or secret_keys")
-    if secret_keys is not None:
-        if isinstance(secret_keys, (str, bytes)):
-            raise ConfigurationError("secret_keys", "give a list of secrets, newest first")
-        return list(secret_keys)
-    return [secret_key]
-
-
-def _timeouts(
-    timeouts: Timeouts | None,
-    idle: float | None,
-    absolute: float | None,
-    touch_interval: float | None,
-    reauth_after: float | None,
-) -> Timeouts:
-    single = {
-        "idle": idle,
-        "absolute": absolute,
-        "touch_interval": touch_interval,
-        "reauth_after": reauth_after,
-    }
-    given = {k: v for k, v in single.items() if v is not None}
-    if timeouts is None:
-        return Timeouts(**given)
-    if given:
-        raise ConfigurationError("timeouts", "give timeouts= or the single timeouts, not both")
-    return timeouts
 
 
 def get_session(connection: Any) -> Session:

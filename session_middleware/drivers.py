@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any, TypeVar
 
-from session_middleware.core.commands import Flow
+from session_middleware.core.commands import Flow, Pause
 
 __all__ = ["run_async"]
 
@@ -16,6 +17,10 @@ async def run_async(flow: Flow[T], store: Any) -> T:
     try:
         command = next(flow)
         while True:
+            if isinstance(command, Pause):
+                await asyncio.sleep(command.seconds)
+                command = flow.send(None)
+                continue
             command = flow.send(await command.call(store))
     except StopIteration as done:
         outcome: T = done.value

@@ -8,6 +8,8 @@ The tree is shallow on purpose::
     │   ├── SessionTooLarge       serialized session over ``max_size`` bytes
     │   └── UnserializableValue   a value JSON cannot carry (names the key)
     ├── SessionConflict           a compare-and-set write lost too many races
+    ├── SessionBusy               the Locking strategy could not get the session's lock
+    ├── SessionCommitted          the session changed after the response had started
     ├── NotAuthenticated          an action that needs a logged-in session got an anonymous one
     ├── SessionLimitExceeded      a concurrency policy refused a login
     ├── AuthenticationRequired    a guard refused the request (carries the response to send)
@@ -29,6 +31,8 @@ __all__ = [
     "LoginRequired",
     "NotAuthenticated",
     "ReauthRequired",
+    "SessionBusy",
+    "SessionCommitted",
     "SessionConflict",
     "SessionDataError",
     "SessionError",
@@ -132,3 +136,24 @@ class SessionLimitExceeded(SessionError):
     def __init__(self, reason: str) -> None:
         self.reason = reason
         super().__init__(f"login refused by the session policy: {reason}")
+
+
+class SessionBusy(SessionError):
+    """Another request held this session's lock for longer than the ``Locking`` wait."""
+
+    def __init__(self) -> None:
+        super().__init__("the session is locked by another request; try again shortly")
+
+
+class SessionCommitted(SessionError):
+    """The session was changed after the response started (a streaming body, say).
+
+    The session is saved when the response starts; a later change would be lost, so it is
+    refused instead. Change the session before returning or starting the response.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(
+            "the session was saved when the response started and cannot change after; "
+            "make the change before the response begins"
+        )

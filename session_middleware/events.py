@@ -33,6 +33,7 @@ __all__ = [
     "SessionRevoked",
     "StoreFailed",
     "StoreMisconfigured",
+    "WriteConflict",
 ]
 
 logger = logging.getLogger("session_middleware")
@@ -188,6 +189,16 @@ class SessionRevoked(Event):
     handle: str
     user_id: str
     reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class WriteConflict(Event):
+    """A write lost the compare-and-set race too many times and was dropped (answered 409)."""
+
+    name: ClassVar[str] = "write_conflict"
+    level: ClassVar[int] = logging.WARNING
+    handle: str
+    attempts: int
 
 
 @dataclass(frozen=True, slots=True)

@@ -151,6 +151,14 @@ class AsyncStore(Protocol):
         """Up to about ``count`` index keys from ``cursor``; cursor 0 back means done."""
         ...
 
+    async def acquire_lock(self, key: str, token: str, *, lease: float) -> bool:
+        """Take the lock ``key`` for ``lease`` seconds if nobody holds it."""
+        ...
+
+    async def release_lock(self, key: str, token: str) -> None:
+        """Release the lock ``key`` if ``token`` still holds it."""
+        ...
+
     async def aclose(self) -> None:
         """Release connections."""
         ...

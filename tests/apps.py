@@ -8,11 +8,12 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 
 from session_middleware import (
+    SessionCommitted,
     SessionLimitExceeded,
     SessionMiddleware,
     get_manager,
@@ -236,5 +237,52 @@ ROUTES.extend(
         Route("/members", members),
         Route("/poll", poll),
         Route("/passive/feed", read),
+    ]
+)
+
+
+async def increment(request: Request) -> Response:
+    """Read-modify-write of one key, held at the gate in between (when the app has one)."""
+    session = get_session(request)
+    value = session.get("counter", 0)
+    gate = getattr(request.app.state, "gate", None)
+    if gate is not None and request.query_params.get("hold"):
+        request.app.state.entered.set()
+        await gate.wait()
+    session["counter"] = value + 1
+    return JSONResponse(_view(request))
+
+
+async def stream_then_write(request: Request) -> Response:
+    session = get_session(request)
+    mode = request.path_params["mode"]
+
+    async def body() -> Any:
+        yield b"first chunk "
+        try:
+            if mode == "top":
+                session["late"] = True
+            else:
+                session["cart"].append("late")
+            yield b"changed"
+        except SessionCommitted:
+            yield b"refused"
+
+    session.setdefault("cart", [])
+    return StreamingResponse(body())
+
+
+async def append_own(request: Request) -> Response:
+    session = get_session(request)
+    key = request.path_params["key"]
+    session[key] = [*session.get(key, []), int(request.query_params["n"])]
+    return PlainTextResponse("ok")
+
+
+ROUTES.extend(
+    [
+        Route("/incr", increment, methods=["POST"]),
+        Route("/stream/{mode}", stream_then_write),
+        Route("/append-own/{key}", append_own, methods=["POST"]),
     ]
 )

@@ -63,5 +63,13 @@ class CountingStore:
         self.calls["scan_indexes"] += 1
         return await self.inner.scan_indexes(cursor, count)
 
+    async def acquire_lock(self, key: str, token: str, *, lease: float) -> bool:
+        self.calls["acquire_lock"] += 1
+        return await self.inner.acquire_lock(key, token, lease=lease)
+
+    async def release_lock(self, key: str, token: str) -> None:
+        self.calls["release_lock"] += 1
+        await self.inner.release_lock(key, token)
+
     async def aclose(self) -> None:
         await self.inner.aclose()

@@ -30,6 +30,7 @@ class RedisServer:
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
     workdir: str = field(default_factory=tempfile.mkdtemp)
+    durable: bool = False  # append-only file on, so a restart keeps the data
 
     @property
     def url(self) -> str:
@@ -52,7 +53,9 @@ class RedisServer:
             "--save",
             "",
             "--appendonly",
-            "no",
+            "yes" if self.durable else "no",
+            "--appendfsync",
+            "always",
             "--dir",
             self.workdir,
             "--protected-mode",

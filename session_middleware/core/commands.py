@@ -14,11 +14,14 @@ from typing import Any, TypeVar
 from session_middleware.types import IndexChange, IndexRef
 
 __all__ = [
+    "AcquireLock",
     "ChangeIndex",
     "Delete",
     "Flow",
     "Load",
     "LoadIndex",
+    "Pause",
+    "ReleaseLock",
     "Save",
     "ScanIndexes",
     "StoreCommand",
@@ -123,5 +126,48 @@ class ScanIndexes:
         return store.scan_indexes(self.cursor, self.count)
 
 
-StoreCommand = Load | Save | Touch | Delete | LoadIndex | ChangeIndex | ScanIndexes
+@dataclass(frozen=True, slots=True)
+class AcquireLock:
+    """Take the lease lock ``key`` with ``token`` if free; the result is ``bool``."""
+
+    key: str
+    token: str = field(repr=False)
+    lease: float
+
+    def call(self, store: Any) -> Any:
+        """Start the store call."""
+        return store.acquire_lock(self.key, self.token, lease=self.lease)
+
+
+@dataclass(frozen=True, slots=True)
+class ReleaseLock:
+    """Release the lease lock ``key`` if ``token`` still holds it; the result is ``None``."""
+
+    key: str
+    token: str = field(repr=False)
+
+    def call(self, store: Any) -> Any:
+        """Start the store call."""
+        return store.release_lock(self.key, self.token)
+
+
+@dataclass(frozen=True, slots=True)
+class Pause:
+    """Wait ``seconds`` before the next command (the driver sleeps; no store call)."""
+
+    seconds: float
+
+
+StoreCommand = (
+    Load
+    | Save
+    | Touch
+    | Delete
+    | LoadIndex
+    | ChangeIndex
+    | ScanIndexes
+    | AcquireLock
+    | ReleaseLock
+    | Pause
+)
 Flow = Generator[StoreCommand, Any, T]

@@ -19,11 +19,19 @@ What happens at the response is in :mod:`.saving`; login and friends in :mod:`.a
 from __future__ import annotations
 
 import json
+import secrets
 from typing import Any, Literal
 
 from session_middleware.cache import Memo
 from session_middleware.core.binding import BindingCheck
-from session_middleware.core.commands import Delete, Flow, Load
+from session_middleware.core.commands import (
+    AcquireLock,
+    Delete,
+    Flow,
+    Load,
+    Pause,
+    ReleaseLock,
+)
 from session_middleware.core.cookies import CookieCodec, CookieRead, new_session_id
 from session_middleware.core.devices import DeviceCookie
 from session_middleware.core.identity import Identity
@@ -35,6 +43,7 @@ from session_middleware.core.state import OpenRecord, RequestState
 from session_middleware.core.users import UserIndex
 from session_middleware.crypto.envelope import EnvelopeError, open_envelope
 from session_middleware.crypto.keyring import Keyring
+from session_middleware.errors import SessionBusy
 from session_middleware.events import (
     CookieRejected,
     Event,
@@ -42,6 +51,7 @@ from session_middleware.events import (
     SessionExpired,
 )
 from session_middleware.policies import Policy, Unlimited
+from session_middleware.strategies import LockPlan, MergeChanges, WriteStrategy
 from session_middleware.types import Clock, IndexRef, StoredRecord
 
 __all__ = ["SessionCore"]
@@ -60,6 +70,7 @@ class SessionCore:
         "keyring",
         "options",
         "policy",
+        "strategy",
         "timeouts",
         "users",
     )
@@ -74,6 +85,7 @@ class SessionCore:
         clock: Clock,
         binding: Binding | None = None,
         policy: Policy | None = None,
+        strategy: WriteStrategy | None = None,
     ) -> None:
         self.keyring = keyring
         self.timeouts = timeouts
@@ -82,6 +94,7 @@ class SessionCore:
         self.cookies = CookieCodec(cookie, keyring, clock)
         self.binding = BindingCheck(binding or Binding())
         self.policy: Policy = policy if policy is not None else Unlimited()
+        self.strategy: WriteStrategy = strategy if strategy is not None else MergeChanges()
         self.users = UserIndex(keyring, timeouts)
         self.devices = DeviceCookie(self.cookies.signer)
         self._stamps: Memo[tuple[str, str, bytes], float | None] = Memo(self._check_stamp)
@@ -108,11 +121,39 @@ class SessionCore:
             rejected = () if cookie.rejected is None else (CookieRejected(reason=cookie.rejected),)
             return self.fresh(cookie, signals, *rejected)
         store_key = self.identity.store_key(cookie.session_id)
+        lock = yield from self._lock(store_key)
         stored = yield Load(store_key)
         state = yield from self._open_stored(cookie, store_key, stored, now, signals)
+        state.lock = lock
         if state.meta is not None and state.meta.bound_to is not None:
             yield from self.binding.check(self, state)
         return state
+
+    def _lock(self, store_key: str) -> Flow[tuple[str, str] | None]:
+        """Under the ``Locking`` strategy, take the session's lease lock (bounded wait)."""
+        plan = self.strategy.locking
+        if plan is None:
+            return None
+        lock = yield from self.take_lock(store_key, plan)
+        if lock is None:
+            raise SessionBusy()
+        return lock
+
+    def take_lock(self, store_key: str, plan: LockPlan) -> Flow[tuple[str, str] | None]:
+        """Try for the session's lease lock as ``plan`` says; ``(key, token)`` or ``None``."""
+        key, token = "lock:" + store_key, secrets.token_urlsafe(16)
+        for _ in range(plan.tries):
+            if (yield AcquireLock(key, token, plan.lease)):
+                return key, token
+            yield Pause(plan.pause)
+        return None
+
+    def release(self, state: RequestState) -> Flow[None]:
+        """Release the request's lease lock, if it holds one."""
+        if state.lock is not None:
+            key, token = state.lock
+            state.lock = None
+            yield ReleaseLock(key, token)
 
     def _open_stored(
         self,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -17,6 +18,8 @@ __all__ = [
     "SameSite",
     "SessionOptions",
     "Timeouts",
+    "secrets_from",
+    "timeouts_from",
 ]
 
 HOUR = 60 * 60
@@ -111,7 +114,6 @@ class SessionOptions:
     compress_threshold: int | None = None
     exclude_paths: tuple[str, ...] = ()
     passive_paths: tuple[str, ...] = ()
-    max_write_attempts: int = 5
 
     def __post_init__(self) -> None:
         if self.max_size <= 0:
@@ -124,8 +126,6 @@ class SessionOptions:
         ):
             if isinstance(paths, str) or any(not p.startswith("/") for p in paths):
                 raise ConfigurationError(option, "give a list of path prefixes starting with '/'")
-        if self.max_write_attempts < 1:
-            raise ConfigurationError("max_write_attempts", "use at least 1")
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,3 +150,38 @@ class Binding:
             raise ConfigurationError("binding", "on_mismatch is 'ignore', 'flag' or 'revoke'")
         if not (0 <= self.ipv4_prefix <= 32 and 0 <= self.ipv6_prefix <= 128):
             raise ConfigurationError("binding", "prefix lengths are 0-32 (IPv4), 0-128 (IPv6)")
+
+
+def secrets_from(
+    secret_key: str | bytes | object | None, secret_keys: Sequence[str | bytes | object] | None
+) -> list[str | bytes | object]:
+    """The secrets given as ``secret_key=`` (one) or ``secret_keys=`` (newest first)."""
+    if (secret_key is None) == (secret_keys is None):
+        raise ConfigurationError("secret_key", "give exactly one of secret_key or secret_keys")
+    if secret_keys is not None:
+        if isinstance(secret_keys, (str, bytes)):
+            raise ConfigurationError("secret_keys", "give a list of secrets, newest first")
+        return list(secret_keys)
+    return [secret_key]
+
+
+def timeouts_from(
+    timeouts: Timeouts | None,
+    idle: float | None,
+    absolute: float | None,
+    touch_interval: float | None,
+    reauth_after: float | None,
+) -> Timeouts:
+    """One :class:`Timeouts` from either the single keywords or a ``timeouts=`` value."""
+    single = {
+        "idle": idle,
+        "absolute": absolute,
+        "touch_interval": touch_interval,
+        "reauth_after": reauth_after,
+    }
+    given = {k: v for k, v in single.items() if v is not None}
+    if timeouts is None:
+        return Timeouts(**given)
+    if given:
+        raise ConfigurationError("timeouts", "give timeouts= or the single timeouts, not both")
+    return timeouts

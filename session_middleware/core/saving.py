@@ -5,9 +5,10 @@
 - The data's JSON form is compared with the form loaded: equal (and no flag raised) means
   no write, only a touch when ``touch_interval`` has passed since the stamp.
 - A changed session is sealed anew under the primary key (which also re-encrypts records
-  of older keys, E4) and saved with compare-and-set. On conflict the request's own
-  top-level changes are re-applied to the fresh record and the save retried, bounded; a
-  record that vanished meanwhile (logout elsewhere) is never re-created (W2, W3).
+  of older keys, E4) and saved with compare-and-set. On conflict the write strategy says
+  what to write over the fresh record (by default: this request's own top-level changes)
+  and the save is retried, bounded; a record that vanished meanwhile (logout elsewhere) is
+  never re-created (W2, W3).
 - A fresh session is persisted only if it holds data; a session emptied by its handler
   (``session.clear()``, Starlette's logout idiom) is destroyed and its cookie expired.
 - Passive requests (T5) never move the activity stamp, neither by a touch nor by a write.
@@ -20,16 +21,22 @@
 
 from __future__ import annotations
 
-import json
+import random
 from dataclasses import dataclass, replace
-from typing import Any
 
-from session_middleware.core.commands import Delete, Flow, Load, Save, Touch
+from session_middleware.core.commands import (
+    Delete,
+    Flow,
+    Load,
+    Pause,
+    ReleaseLock,
+    Save,
+    Touch,
+)
 from session_middleware.core.lifecycle import SessionCore
 from session_middleware.core.meta import RecordMeta
 from session_middleware.core.record import (
     check_storable,
-    dumps_json,
     encode_plaintext,
     encode_stamp,
     is_flat,
@@ -39,11 +46,16 @@ from session_middleware.core.state import OpenRecord, RequestState
 from session_middleware.crypto.envelope import EnvelopeError, seal_envelope
 from session_middleware.errors import SessionConflict
 from session_middleware.events import Event, SessionCreated, SessionExpired
+from session_middleware.strategies import LockPlan
 
 __all__ = ["Outcome", "commit", "new_meta", "save_command"]
 
 EMPTY = "{}"
 _TTL_GRACE = 60.0
+_BACKOFF_BASE, _BACKOFF_CAP = 0.001, 0.05
+_jitter = random.Random()  # timing only, never a secret: secrets makes the ids
+CONTENTION_LOCK = LockPlan(lease=2.0, tries=400, pause=0.005)
+"""The lock a writer that lost a race queues on: held 2 s at most, waited for 2 s at most."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +94,7 @@ def _commit(
     record = state.record
     if record is not None and _untouched(state, record):
         return (yield from _keep(core, state, record, now, secure))
-    form = serialize_data(state.session)
+    form = state.committed_form = serialize_data(state.session)
     if record is None:
         return (yield from _create(core, state, form, now, secure))
     if form == record.data_form and state.meta == record.meta:
@@ -179,15 +191,41 @@ def _update(
 ) -> Flow[Outcome]:
     session_id = state.session.id
     last_seen = record.last_seen if state.passive else now
-    meta, version = state.meta or record.meta, record.version
-    data: dict[str, Any] = state.session
-    for _ in range(core.options.max_write_attempts):
-        save = save_command(
-            core, session_id, meta, form, last_seen, now=now, expected_version=version
-        )
-        if (yield save) is not None:
-            core.remember_written(session_id, save.blob, meta, form, data)
-            return Outcome(set_cookie=_cookie_for_live_session(core, state, meta, now, secure))
+    meta = state.meta or record.meta
+    save = save_command(
+        core, session_id, meta, form, last_seen, now=now, expected_version=record.version
+    )
+    if (yield save) is not None:
+        core.remember_written(session_id, save.blob, meta, form, state.session)
+        return Outcome(set_cookie=_cookie_for_live_session(core, state, meta, now, secure))
+    if core.strategy.max_attempts == 1:
+        raise SessionConflict(attempts=1)
+    # Lost a race. Writers that lose queue on the session's lease lock and take turns, so
+    # heavy contention on one session degrades to a queue instead of a livelock.
+    lock = None
+    if state.lock is None:
+        lock = yield from core.take_lock(record.store_key, CONTENTION_LOCK)
+    try:
+        outcome = yield from _retry(core, state, record, meta, last_seen, now, secure)
+    except SessionConflict:
+        yield from _unlock(lock)
+        raise
+    yield from _unlock(lock)
+    return outcome
+
+
+def _retry(
+    core: SessionCore,
+    state: RequestState,
+    record: OpenRecord,
+    meta: RecordMeta,
+    last_seen: float,
+    now: float,
+    secure: bool,
+) -> Flow[Outcome]:
+    """Reload, resolve by the write strategy, compare-and-set again; bounded."""
+    session_id = state.session.id
+    for attempt in range(core.strategy.max_attempts - 1):
         fresh = yield Load(record.store_key)
         if fresh is None:
             return _vanished(core, session_id, secure)
@@ -195,23 +233,29 @@ def _update(
             current, fresh_data = core.open_record(session_id, record.store_key, fresh)
         except EnvelopeError:
             return _vanished(core, session_id, secure)
-        version, meta = current.version, _reapply_meta(record.meta, meta, current.meta)
-        data = _reapply(record.data_form, state.session, fresh_data)
+        meta = _reapply_meta(record.meta, meta, current.meta)
+        data = core.strategy.resolve(record.data_form, state.session, fresh_data)
         form = serialize_data(data)
-        check_storable(data, form, core.options.max_size)
-    raise SessionConflict(attempts=core.options.max_write_attempts)
+        # Fresh data came from JSON and this request's own values were checked already.
+        check_storable(data, form, core.options.max_size, round_trip=False)
+        save = save_command(
+            core, session_id, meta, form, last_seen, now=now, expected_version=current.version
+        )
+        if (yield save) is not None:
+            core.remember_written(session_id, save.blob, meta, form, data)
+            return Outcome(set_cookie=_cookie_for_live_session(core, state, meta, now, secure))
+        yield Pause(_backoff(attempt))
+    raise SessionConflict(attempts=core.strategy.max_attempts)
 
 
-def _reapply(loaded_form: str, final: dict[str, Any], fresh: dict[str, Any]) -> dict[str, Any]:
-    """Apply this request's top-level changes (keys set or deleted) onto ``fresh``."""
-    original: dict[str, Any] = json.loads(loaded_form)
-    merged = dict(fresh)
-    for key, value in final.items():
-        if key not in original or dumps_json(original[key]) != dumps_json(value):
-            merged[key] = value
-    for key in original.keys() - final.keys():
-        merged.pop(key, None)
-    return merged
+def _unlock(lock: tuple[str, str] | None) -> Flow[None]:
+    if lock is not None:
+        yield ReleaseLock(*lock)
+
+
+def _backoff(attempt: int) -> float:
+    """Full-jitter exponential backoff after a lost race, so racing writers spread out."""
+    return _jitter.uniform(0, min(_BACKOFF_CAP, _BACKOFF_BASE * 2**attempt))
 
 
 def _reapply_meta(loaded: RecordMeta, ours: RecordMeta, fresh: RecordMeta) -> RecordMeta:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-from session_middleware.errors import SessionError
+from session_middleware.errors import SessionCommitted, SessionError
 
 if TYPE_CHECKING:
     from session_middleware.core.meta import RecordMeta
@@ -46,7 +46,7 @@ class AsyncSessionActions(Protocol):
 class Session(dict[str, Any]):
     """Session data plus its identity. Values must be JSON (str keys; no tuples or sets)."""
 
-    __slots__ = ("_actions", "_state", "accessed", "id", "is_new", "modified")
+    __slots__ = ("_actions", "_committed", "_state", "accessed", "id", "is_new", "modified")
 
     def __init__(self, data: dict[str, Any], *, session_id: str, is_new: bool) -> None:
         super().__init__(data)
@@ -56,6 +56,7 @@ class Session(dict[str, Any]):
         self.modified = False
         self._actions: AsyncSessionActions | None = None
         self._state: RequestState | None = None
+        self._committed = False
 
     def attach(self, actions: AsyncSessionActions, state: RequestState) -> None:
         """Connect the session to its request (done by the middleware)."""
@@ -175,8 +176,14 @@ class Session(dict[str, Any]):
 
     def mark_modified(self) -> None:
         """Note a top-level change (informational; change detection compares forms)."""
+        if self._committed:
+            raise SessionCommitted()
         self.accessed = True
         self.modified = True
+
+    def mark_committed(self) -> None:
+        """The response started and the session was saved: refuse later changes."""
+        self._committed = True
 
     def __setitem__(self, key: str, value: Any) -> None:
         self.mark_modified()

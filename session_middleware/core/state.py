@@ -39,10 +39,12 @@ class RequestState:
     """
 
     __slots__ = (
+        "committed_form",
         "cookie",
         "destroyed",
         "device_cookie",
         "events",
+        "lock",
         "meta",
         "new_device",
         "passive",
@@ -71,6 +73,8 @@ class RequestState:
         self.events: list[Event] = events if events is not None else []
         self.device_cookie: str | None = None  # the device cookie's value, as sent
         self.new_device: str | None = None  # a device id minted at login, to hand out
+        self.lock: tuple[str, str] | None = None  # (key, token) of a held lease lock
+        self.committed_form: str | None = None  # the data's form when the response started
 
     def drain_events(self) -> list[Event]:
         """The events raised since the last drain, in order."""

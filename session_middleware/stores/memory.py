@@ -39,6 +39,7 @@ class MemoryStore:
         self._clock = clock
         self._records: dict[str, tuple[StoredRecord, float]] = {}
         self._indexes: dict[str, _Index] = {}
+        self._locks: dict[str, tuple[str, float]] = {}
         self._lock = threading.Lock()
         self._sweep_every = sweep_every
         self._writes = 0
@@ -138,6 +139,23 @@ class MemoryStore:
             following = cursor + count
             return (following if following < len(self._indexes) else 0), keys
 
+    def acquire_lock_sync(self, key: str, token: str, *, lease: float) -> bool:
+        """Take the lock if it is free or its lease lapsed."""
+        with self._lock:
+            now = self._clock()
+            held = self._locks.get(key)
+            if held is not None and held[1] > now:
+                return False
+            self._locks[key] = (token, now + lease)
+            return True
+
+    def release_lock_sync(self, key: str, token: str) -> None:
+        """Release the lock if ``token`` holds it."""
+        with self._lock:
+            held = self._locks.get(key)
+            if held is not None and held[0] == token:
+                del self._locks[key]
+
     # -- async protocol: the same operations, which never block on I/O ------------------
 
     async def load(self, key: str) -> StoredRecord | None:
@@ -180,6 +198,14 @@ class MemoryStore:
     async def scan_indexes(self, cursor: int, count: int) -> tuple[int, list[str]]:
         """Async :meth:`scan_indexes_sync`."""
         return self.scan_indexes_sync(cursor, count)
+
+    async def acquire_lock(self, key: str, token: str, *, lease: float) -> bool:
+        """Async :meth:`acquire_lock_sync`."""
+        return self.acquire_lock_sync(key, token, lease=lease)
+
+    async def release_lock(self, key: str, token: str) -> None:
+        """Async :meth:`release_lock_sync`."""
+        self.release_lock_sync(key, token)
 
     async def aclose(self) -> None:
         """Nothing to release."""

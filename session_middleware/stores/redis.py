@@ -21,6 +21,7 @@ from session_middleware.stores.redis_commands import (
     CHANGE_INDEX_SCRIPT,
     DELETE_SCRIPT,
     INDEX_PATTERN,
+    RELEASE_LOCK_SCRIPT,
     SAVE_SCRIPT,
     TOUCH_SCRIPT,
     change_index_call,
@@ -29,6 +30,7 @@ from session_middleware.stores.redis_commands import (
     record_keys,
     save_args,
     touch_args,
+    ttl_millis,
 )
 from session_middleware.types import IndexChange, IndexRef, StoredIndex, StoredRecord
 
@@ -52,6 +54,7 @@ class RedisStore:
         self._touch = client.register_script(TOUCH_SCRIPT)
         self._delete = client.register_script(DELETE_SCRIPT)
         self._change_index = client.register_script(CHANGE_INDEX_SCRIPT)
+        self._release_lock = client.register_script(RELEASE_LOCK_SCRIPT)
 
     @classmethod
     def from_url(
@@ -148,6 +151,21 @@ class RedisStore:
         except _FAILURES as exc:
             raise StoreError("scan", exc) from exc
         return int(cursor), [_raw(k).decode().removeprefix(self.prefix) for k in keys]
+
+    async def acquire_lock(self, key: str, token: str, *, lease: float) -> bool:
+        """One ``SET NX PX``."""
+        try:
+            taken = await self.client.set(self.prefix + key, token, nx=True, px=ttl_millis(lease))
+        except _FAILURES as exc:
+            raise StoreError("lock", exc) from exc
+        return bool(taken)
+
+    async def release_lock(self, key: str, token: str) -> None:
+        """One script call: delete the lock only if ``token`` still holds it."""
+        try:
+            await self._release_lock(keys=[self.prefix + key], args=[token])
+        except _FAILURES as exc:
+            raise StoreError("unlock", exc) from exc
 
     async def inspect_server(self) -> list[StoreMisconfigured]:
         """Warnings about server settings that can lose sessions (R4); run at startup.

@@ -31,6 +31,7 @@ __all__ = [
     "CHANGE_INDEX_SCRIPT",
     "DELETE_SCRIPT",
     "INDEX_PATTERN",
+    "RELEASE_LOCK_SCRIPT",
     "SAVE_SCRIPT",
     "TOUCH_SCRIPT",
     "change_index_call",
@@ -106,6 +107,11 @@ if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[4]) then
   redis.call('PEXPIRE', KEYS[1], ARGV[4])
 end
 return new_version
+"""
+
+RELEASE_LOCK_SCRIPT = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+return 1
 """
 
 _INDEX_VERSION = b"_v"
