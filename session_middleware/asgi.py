@@ -30,7 +30,7 @@ from session_middleware.core.options import (
     timeouts_from,
 )
 from session_middleware.core.record import serialize_data
-from session_middleware.core.saving import Outcome, commit
+from session_middleware.core.saving import Outcome, commit, with_device_cookie
 from session_middleware.core.session import Session
 from session_middleware.core.state import RequestState
 from session_middleware.crypto.keyring import Keyring
@@ -147,31 +147,33 @@ class SessionMiddleware:
         if kind not in ("http", "websocket") or self.core.is_excluded(scope["path"]):
             await self.app(scope, receive, send)
             return
-        state = await self._load_or_refuse(scope, receive, send)
-        if state is None:
-            return
+        try:
+            state = await self.load(scope)
+        except (StoreError, SessionBusy) as exc:
+            fallback = await self._unloaded(scope, receive, send, exc)
+            if fallback is None:
+                return
+            state = fallback
         try:
             if kind == "websocket":
                 await self.app(scope, receive, send)
             else:
                 await self._serve(scope, receive, _ResponseStart(self, scope, state, send))
         finally:
-            await self._release(state)
-        self._check_unchanged(state)
+            if state.lock is not None:
+                await self._release(state)
+        if state.committed_form is not None:
+            self._check_unchanged(state)
 
-    async def _load_or_refuse(
-        self, scope: Scope, receive: Receive, send: Send
+    async def _unloaded(
+        self, scope: Scope, receive: Receive, send: Send, exc: StoreError | SessionBusy
     ) -> RequestState | None:
-        """The request's state, or ``None`` once the request has been answered (R3)."""
-        try:
-            return await self.load(scope)
-        except SessionBusy:
-            await self._refuse(scope, receive, send)
-        except StoreError as exc:
+        """The session could not be loaded: fail open, or answer 503 and return ``None``."""
+        if isinstance(exc, StoreError):
             self.store_failed(exc)
             if self._fail_open:
                 return self._attach(scope, self.core.fresh(CookieRead(), self._signals(scope)))
-            await self._refuse(scope, receive, send)
+        await self._refuse(scope, receive, send)
         return None
 
     async def load(self, scope: Scope) -> RequestState:
@@ -231,7 +233,9 @@ class SessionMiddleware:
         state.passive = state.passive or bool(scope.get(PASSIVE))
         secure = scope.get("scheme") in ("https", "wss")
         flow = commit(self.core, state, now=self.clock(), status=status, secure=secure)
-        outcome = await run_async(flow, self.store)
+        outcome = with_device_cookie(
+            self.core, state, await run_async(flow, self.store), secure=secure
+        )
         if outcome.events:
             self.events.emit_all(outcome.events)
         return outcome

@@ -140,7 +140,7 @@ class Locking:
     @property
     def locking(self) -> LockPlan | None:
         """Lease, number of tries and the pause between them."""
-        return LockPlan(self.lease_seconds, int(self.wait / self.poll) + 1, self.poll)
+        return LockPlan(self.lease_seconds, round(self.wait / self.poll) + 1, self.poll)
 
     def resolve(
         self, loaded_form: str, final: dict[str, Any], fresh: dict[str, Any]

@@ -121,7 +121,7 @@ class SessionCore:
             rejected = () if cookie.rejected is None else (CookieRejected(reason=cookie.rejected),)
             return self.fresh(cookie, signals, *rejected)
         store_key = self.identity.store_key(cookie.session_id)
-        lock = yield from self._lock(store_key)
+        lock = (yield from self._lock(store_key)) if self.strategy.locking else None
         stored = yield Load(store_key)
         state = yield from self._open_stored(cookie, store_key, stored, now, signals)
         state.lock = lock

@@ -48,7 +48,7 @@ from session_middleware.errors import SessionConflict
 from session_middleware.events import Event, SessionCreated, SessionExpired
 from session_middleware.strategies import LockPlan
 
-__all__ = ["Outcome", "commit", "new_meta", "save_command"]
+__all__ = ["Outcome", "commit", "new_meta", "save_command", "with_device_cookie"]
 
 EMPTY = "{}"
 _TTL_GRACE = 60.0
@@ -78,17 +78,8 @@ NOTHING = Outcome()
 def commit(
     core: SessionCore, state: RequestState, *, now: float, status: int, secure: bool
 ) -> Flow[Outcome]:
-    """Decide and perform the end-of-request write for ``state``."""
-    outcome = yield from _commit(core, state, now, status, secure)
-    if state.new_device is None:
-        return outcome
-    value = core.devices.value(state.new_device)
-    return replace(outcome, device_cookie=core.cookies.device_cookie(value, secure=secure))
-
-
-def _commit(
-    core: SessionCore, state: RequestState, now: float, status: int, secure: bool
-) -> Flow[Outcome]:
+    """Decide and perform the end-of-request write for ``state`` (then see
+    :func:`with_device_cookie`)."""
     if status >= 500:
         return Outcome(set_cookie=_cookie_for_done_actions(core, state, secure))
     record = state.record
@@ -104,6 +95,16 @@ def _commit(
         return Outcome(set_cookie=core.cookies.expire_cookie(secure=secure))
     check_storable(state.session, form, core.options.max_size)
     return (yield from _update(core, state, record, form, now, secure))
+
+
+def with_device_cookie(
+    core: SessionCore, state: RequestState, outcome: Outcome, *, secure: bool
+) -> Outcome:
+    """Add the device cookie to ``outcome`` when this request's login minted a device."""
+    if state.new_device is None:
+        return outcome
+    value = core.devices.value(state.new_device)
+    return replace(outcome, device_cookie=core.cookies.device_cookie(value, secure=secure))
 
 
 def _untouched(state: RequestState, record: OpenRecord) -> bool:
