@@ -16,7 +16,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from session_middleware.actions import AsyncActions
-from session_middleware.core.cookies import CookieRead
+from session_middleware.core.cookies import CookieCodec, CookieRead
 from session_middleware.core.lifecycle import SessionCore
 from session_middleware.core.meta import ClientSignals
 from session_middleware.core.options import (
@@ -30,7 +30,7 @@ from session_middleware.core.options import (
     timeouts_from,
 )
 from session_middleware.core.record import serialize_data
-from session_middleware.core.saving import Outcome, commit, with_device_cookie
+from session_middleware.core.saving import Outcome, commit, with_device
 from session_middleware.core.session import Session
 from session_middleware.core.state import RequestState
 from session_middleware.crypto.keyring import Keyring
@@ -231,11 +231,8 @@ class SessionMiddleware:
     async def finish(self, scope: Scope, state: RequestState, status: int) -> Outcome:
         """Run the commit flow for one response start (raises ``StoreError``)."""
         state.passive = state.passive or bool(scope.get(PASSIVE))
-        secure = scope.get("scheme") in ("https", "wss")
-        flow = commit(self.core, state, now=self.clock(), status=status, secure=secure)
-        outcome = with_device_cookie(
-            self.core, state, await run_async(flow, self.store), secure=secure
-        )
+        flow = commit(self.core, state, now=self.clock(), status=status)
+        outcome = with_device(state, await run_async(flow, self.store))
         if outcome.events:
             self.events.emit_all(outcome.events)
         return outcome
@@ -314,7 +311,8 @@ class _ResponseStart:
         finally:
             self._state.session.mark_committed()
         if outcome.sets_cookies or self._state.session.accessed:
-            _apply(message, outcome)
+            secure = self._scope.get("scheme") in ("https", "wss")
+            _apply(message, self._middleware.core.cookies, outcome, secure)
         await self.raw_send(message)
 
     async def _replace(self, respond: Callable[[Scope, Send], Awaitable[None]]) -> None:
@@ -323,11 +321,16 @@ class _ResponseStart:
         await respond(self._scope, self.raw_send)
 
 
-def _apply(message: Message, outcome: Outcome) -> None:
+def _apply(message: Message, cookies: CookieCodec, outcome: Outcome, secure: bool) -> None:
+    """Add the outcome's cookies, in Starlette's spelling, and ``Vary: Cookie``."""
     headers = MutableHeaders(scope=message)
-    for cookie in (outcome.device_cookie, outcome.set_cookie):
-        if cookie is not None:
-            headers.append("set-cookie", cookie)
+    if outcome.device_id is not None:
+        value = cookies.device_value(outcome.device_id)
+        headers.append("set-cookie", cookies.device_cookie(value, secure=secure))
+    if outcome.set_id is not None:
+        headers.append("set-cookie", cookies.set_cookie(outcome.set_id, secure=secure))
+    elif outcome.expire:
+        headers.append("set-cookie", cookies.expire_cookie(secure=secure))
     if outcome.sets_cookies and "cache-control" not in headers:
         headers["cache-control"] = "no-store"
     headers.add_vary_header("Cookie")

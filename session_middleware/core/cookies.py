@@ -95,6 +95,10 @@ class CookieCodec:
         tail = self._tail_secure if secure else self._tail
         return f"{o.name}={self.signer.sign(session_id)}; path={o.path}; {max_age}{tail}"
 
+    def device_value(self, device_id: str) -> str:
+        """The signed value of a device cookie."""
+        return self.signer.sign(device_id)
+
     def device_cookie(self, value: str, *, secure: bool) -> str:
         """The ``Set-Cookie`` value of the long-lived device cookie (same attributes)."""
         tail = self._tail_secure if secure else self._tail

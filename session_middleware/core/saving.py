@@ -48,7 +48,7 @@ from session_middleware.errors import SessionConflict
 from session_middleware.events import Event, SessionCreated, SessionExpired
 from session_middleware.strategies import LockPlan
 
-__all__ = ["Outcome", "commit", "new_meta", "save_command", "with_device_cookie"]
+__all__ = ["EXPIRE", "NOTHING", "Outcome", "commit", "new_meta", "save_command", "with_device"]
 
 EMPTY = "{}"
 _TTL_GRACE = 60.0
@@ -60,51 +60,53 @@ CONTENTION_LOCK = LockPlan(lease=2.0, tries=400, pause=0.005)
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """What the adapter adds to the response once the store commands are done."""
+    """What the adapter adds to the response once the store commands are done.
 
-    set_cookie: str | None = None
+    ``set_id``: hand out a cookie for this session id; ``expire``: remove the session
+    cookie; ``device_id``: hand out a device cookie for this new device. The adapter
+    formats them in its framework's own spelling.
+    """
+
+    set_id: str | None = None
+    expire: bool = False
     events: tuple[Event, ...] = ()
-    device_cookie: str | None = None
+    device_id: str | None = None
 
     @property
     def sets_cookies(self) -> bool:
         """Whether the response gets a ``Set-Cookie``."""
-        return self.set_cookie is not None or self.device_cookie is not None
+        return self.set_id is not None or self.expire or self.device_id is not None
 
 
 NOTHING = Outcome()
+EXPIRE = Outcome(expire=True)
 
 
-def commit(
-    core: SessionCore, state: RequestState, *, now: float, status: int, secure: bool
-) -> Flow[Outcome]:
+def commit(core: SessionCore, state: RequestState, *, now: float, status: int) -> Flow[Outcome]:
     """Decide and perform the end-of-request write for ``state`` (then see
-    :func:`with_device_cookie`)."""
+    :func:`with_device`)."""
     if status >= 500:
-        return Outcome(set_cookie=_cookie_for_done_actions(core, state, secure))
+        return _done_actions(state)
     record = state.record
     if record is not None and _untouched(state, record):
-        return (yield from _keep(core, state, record, now, secure))
+        return (yield from _keep(core, state, record, now))
     form = state.committed_form = serialize_data(state.session)
     if record is None:
-        return (yield from _create(core, state, form, now, secure))
+        return (yield from _create(core, state, form, now))
     if form == record.data_form and state.meta == record.meta:
-        return (yield from _keep(core, state, record, now, secure))
+        return (yield from _keep(core, state, record, now))
     if form == EMPTY and record.data_form != EMPTY:  # emptied by this request: destroyed
         yield Delete(record.store_key, index=core.index_ref(state.session.id, record.meta))
-        return Outcome(set_cookie=core.cookies.expire_cookie(secure=secure))
+        return EXPIRE
     check_storable(state.session, form, core.options.max_size)
-    return (yield from _update(core, state, record, form, now, secure))
+    return (yield from _update(core, state, record, form, now))
 
 
-def with_device_cookie(
-    core: SessionCore, state: RequestState, outcome: Outcome, *, secure: bool
-) -> Outcome:
+def with_device(state: RequestState, outcome: Outcome) -> Outcome:
     """Add the device cookie to ``outcome`` when this request's login minted a device."""
     if state.new_device is None:
         return outcome
-    value = core.devices.value(state.new_device)
-    return replace(outcome, device_cookie=core.cookies.device_cookie(value, secure=secure))
+    return replace(outcome, device_id=state.new_device)
 
 
 def _untouched(state: RequestState, record: OpenRecord) -> bool:
@@ -149,12 +151,9 @@ def remaining_life(core: SessionCore, meta: RecordMeta, last_seen: float, now: f
     return max(0.0, deadline - now) + _TTL_GRACE
 
 
-def _create(
-    core: SessionCore, state: RequestState, form: str, now: float, secure: bool
-) -> Flow[Outcome]:
+def _create(core: SessionCore, state: RequestState, form: str, now: float) -> Flow[Outcome]:
     if form == EMPTY:
-        stale = state.destroyed or state.cookie.present
-        return Outcome(set_cookie=core.cookies.expire_cookie(secure=secure) if stale else None)
+        return EXPIRE if state.destroyed or state.cookie.present else NOTHING
     check_storable(state.session, form, core.options.max_size)
     session_id = state.session.id
     meta = new_meta(core, now)
@@ -163,23 +162,19 @@ def _create(
         raise SessionConflict(attempts=1)  # a 256-bit id collided: never in practice
     core.remember_written(session_id, save.blob, meta, form, state.session)
     return Outcome(
-        set_cookie=core.cookies.set_cookie(session_id, secure=secure),
-        events=(SessionCreated(handle=core.identity.handle(session_id)),),
+        set_id=session_id, events=(SessionCreated(handle=core.identity.handle(session_id)),)
     )
 
 
-def _keep(
-    core: SessionCore, state: RequestState, record: OpenRecord, now: float, secure: bool
-) -> Flow[Outcome]:
+def _keep(core: SessionCore, state: RequestState, record: OpenRecord, now: float) -> Flow[Outcome]:
     if not state.passive and now - record.last_seen >= core.timeouts.touch_interval:
         session_id = state.session.id
         stamp = encode_stamp(core.identity.minting_key(session_id), record.store_key, now)
         ttl = remaining_life(core, record.meta, now, now)
         index = core.index_ref(session_id, record.meta)
         if not (yield Touch(record.store_key, stamp, ttl, index=index)):
-            return _vanished(core, session_id, secure)
-    cookie = _cookie_for_live_session(core, state, record.meta, now, secure)
-    return NOTHING if cookie is None else Outcome(set_cookie=cookie)
+            return _vanished(core, session_id)
+    return _live_session(core, state, record.meta, now)
 
 
 def _update(
@@ -188,7 +183,6 @@ def _update(
     record: OpenRecord,
     form: str,
     now: float,
-    secure: bool,
 ) -> Flow[Outcome]:
     session_id = state.session.id
     last_seen = record.last_seen if state.passive else now
@@ -198,7 +192,7 @@ def _update(
     )
     if (yield save) is not None:
         core.remember_written(session_id, save.blob, meta, form, state.session)
-        return Outcome(set_cookie=_cookie_for_live_session(core, state, meta, now, secure))
+        return _live_session(core, state, meta, now)
     if core.strategy.max_attempts == 1:
         raise SessionConflict(attempts=1)
     # Lost a race. Writers that lose queue on the session's lease lock and take turns, so
@@ -207,7 +201,7 @@ def _update(
     if state.lock is None:
         lock = yield from core.take_lock(record.store_key, CONTENTION_LOCK)
     try:
-        outcome = yield from _retry(core, state, record, meta, last_seen, now, secure)
+        outcome = yield from _retry(core, state, record, meta, last_seen, now)
     except SessionConflict:
         yield from _unlock(lock)
         raise
@@ -222,18 +216,17 @@ def _retry(
     meta: RecordMeta,
     last_seen: float,
     now: float,
-    secure: bool,
 ) -> Flow[Outcome]:
     """Reload, resolve by the write strategy, compare-and-set again; bounded."""
     session_id = state.session.id
     for attempt in range(core.strategy.max_attempts - 1):
         fresh = yield Load(record.store_key)
         if fresh is None:
-            return _vanished(core, session_id, secure)
+            return _vanished(core, session_id)
         try:
             current, fresh_data = core.open_record(session_id, record.store_key, fresh)
         except EnvelopeError:
-            return _vanished(core, session_id, secure)
+            return _vanished(core, session_id)
         meta = _reapply_meta(record.meta, meta, current.meta)
         data = core.strategy.resolve(record.data_form, state.session, fresh_data)
         form = serialize_data(data)
@@ -244,7 +237,7 @@ def _retry(
         )
         if (yield save) is not None:
             core.remember_written(session_id, save.blob, meta, form, data)
-            return Outcome(set_cookie=_cookie_for_live_session(core, state, meta, now, secure))
+            return _live_session(core, state, meta, now)
         yield Pause(_backoff(attempt))
     raise SessionConflict(attempts=core.strategy.max_attempts)
 
@@ -265,24 +258,23 @@ def _reapply_meta(loaded: RecordMeta, ours: RecordMeta, fresh: RecordMeta) -> Re
     return fresh.flagged() if raised_flag else fresh
 
 
-def _vanished(core: SessionCore, session_id: str, secure: bool) -> Outcome:
+def _vanished(core: SessionCore, session_id: str) -> Outcome:
     """The record was destroyed while this request ran: drop the write, clear the cookie."""
     event = SessionExpired(handle=core.identity.handle(session_id), reason="missing")
-    return Outcome(set_cookie=core.cookies.expire_cookie(secure=secure), events=(event,))
+    return Outcome(expire=True, events=(event,))
 
 
-def _cookie_for_done_actions(core: SessionCore, state: RequestState, secure: bool) -> str | None:
+def _done_actions(state: RequestState) -> Outcome:
+    """After a failed handler: only the cookie for what already happened (login, logout)."""
     if state.rotated:
-        return core.cookies.set_cookie(state.session.id, secure=secure)
-    return core.cookies.expire_cookie(secure=secure) if state.destroyed else None
+        return Outcome(set_id=state.session.id)
+    return EXPIRE if state.destroyed else NOTHING
 
 
-def _cookie_for_live_session(
-    core: SessionCore, state: RequestState, meta: RecordMeta, now: float, secure: bool
-) -> str | None:
+def _live_session(core: SessionCore, state: RequestState, meta: RecordMeta, now: float) -> Outcome:
     if state.rotated or _cookie_needs_renewal(core, state, meta, now):
-        return core.cookies.set_cookie(state.session.id, secure=secure)
-    return None
+        return Outcome(set_id=state.session.id)
+    return NOTHING
 
 
 def _cookie_needs_renewal(
