@@ -211,7 +211,7 @@ class SessionMiddleware:
     def _check_unchanged(self, state: RequestState) -> None:
         """A nested change after the response started would be lost: refuse it loudly."""
         committed = state.committed_form
-        if committed is not None and serialize_data(state.session) != committed:
+        if committed is not None and serialize_data(state.session, self.core.codec) != committed:
             raise SessionCommitted()
 
     async def _serve(self, scope: Scope, receive: Receive, send: _ResponseStart) -> None:

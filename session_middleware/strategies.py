@@ -20,7 +20,6 @@ never re-created, and after ``max_attempts`` lost races the write is dropped wit
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -43,10 +42,10 @@ class WriteStrategy(Protocol):
         ...
 
     def resolve(
-        self, loaded_form: str, final: dict[str, Any], fresh: dict[str, Any]
+        self, original: dict[str, Any], final: dict[str, Any], fresh: dict[str, Any]
     ) -> dict[str, Any]:
-        """The data to write after losing a race: from what this request loaded (as JSON),
-        what it ended with, and what the store holds now."""
+        """The data to write after losing a race: from what this request loaded, what it
+        ended with, and what the store holds now."""
         ...
 
 
@@ -84,10 +83,9 @@ class MergeChanges:
         return None
 
     def resolve(
-        self, loaded_form: str, final: dict[str, Any], fresh: dict[str, Any]
+        self, original: dict[str, Any], final: dict[str, Any], fresh: dict[str, Any]
     ) -> dict[str, Any]:
         """``fresh`` with the keys this request set or deleted, set or deleted."""
-        original: dict[str, Any] = json.loads(loaded_form)
         merged = dict(fresh)
         for key, value in final.items():
             if key not in original or not _same(original[key], value):
@@ -112,7 +110,7 @@ class LastWriteWins:
         return None
 
     def resolve(
-        self, loaded_form: str, final: dict[str, Any], fresh: dict[str, Any]
+        self, original: dict[str, Any], final: dict[str, Any], fresh: dict[str, Any]
     ) -> dict[str, Any]:
         """Exactly this request's data."""
         return dict(final)
@@ -143,7 +141,7 @@ class Locking:
         return LockPlan(self.lease_seconds, round(self.wait / self.poll) + 1, self.poll)
 
     def resolve(
-        self, loaded_form: str, final: dict[str, Any], fresh: dict[str, Any]
+        self, original: dict[str, Any], final: dict[str, Any], fresh: dict[str, Any]
     ) -> dict[str, Any]:
         """As :class:`MergeChanges` (only reached if a lease lapsed)."""
-        return MergeChanges().resolve(loaded_form, final, fresh)
+        return MergeChanges().resolve(original, final, fresh)

@@ -165,7 +165,7 @@ def _admission(
     now: float,
 ) -> IndexChange:
     """The atomic index change that admits the login as decided."""
-    form = encode_data(state.session, core.options.max_size)
+    form = encode_data(state.session, core.options.max_size, core.codec)
     save = save_command(core, new_id, meta, form, now, now=now, expected_version=None)
     facts = _facts(new_id, save.key, meta, incoming.device, incoming.ip, incoming.user_agent)
     handle = core.identity.handle(new_id)
@@ -218,7 +218,7 @@ def _adopt(
     create = change.create
     if create is None:
         raise ValueError("an admission always creates the new record")
-    form = encode_data(state.session, core.options.max_size)
+    form = encode_data(state.session, core.options.max_size, core.codec)
     core.remember_written(new_id, create.blob, meta, form, state.session)
     state.session.id, state.session.is_new = new_id, False
     state.record = OpenRecord(create.key, meta, form, 1, now)
@@ -245,7 +245,7 @@ def _move(core: SessionCore, state: RequestState, meta: RecordMeta, now: float) 
     """
     tag = user_tag(meta.user_id) if meta.user_id is not None else ""
     new_id = new_session_id(core.keyring.primary.kid, tag)
-    form = encode_data(state.session, core.options.max_size)
+    form = encode_data(state.session, core.options.max_size, core.codec)
     save = save_command(core, new_id, meta, form, now, now=now, expected_version=None)
     create = NewRecord(save.key, save.blob, save.stamp, save.ttl)
     if meta.user_id is None:
@@ -329,7 +329,7 @@ def _rewrite_meta(
     core: SessionCore, state: RequestState, record: OpenRecord, meta: RecordMeta, now: float
 ) -> Flow[None]:
     """Save this request's record with new meta (compare-and-set against what it loaded)."""
-    form = encode_data(state.session, core.options.max_size)
+    form = encode_data(state.session, core.options.max_size, core.codec)
     save = save_command(
         core, state.session.id, meta, form, now, now=now, expected_version=record.version
     )

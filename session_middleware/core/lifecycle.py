@@ -18,7 +18,6 @@ What happens at the response is in :mod:`.saving`; login and friends in :mod:`.a
 
 from __future__ import annotations
 
-import json
 import secrets
 from typing import Any, Literal
 
@@ -37,7 +36,13 @@ from session_middleware.core.devices import DeviceCookie
 from session_middleware.core.identity import Identity
 from session_middleware.core.meta import ClientSignals, RecordMeta
 from session_middleware.core.options import Binding, CookieOptions, SessionOptions, Timeouts
-from session_middleware.core.record import decode_plaintext, decode_stamp, is_flat
+from session_middleware.core.record import (
+    JSON,
+    DataCodec,
+    decode_plaintext,
+    decode_stamp,
+    is_flat,
+)
 from session_middleware.core.session import Session
 from session_middleware.core.state import OpenRecord, RequestState
 from session_middleware.core.users import UserIndex
@@ -64,6 +69,7 @@ class SessionCore:
         "_contents",
         "_stamps",
         "binding",
+        "codec",
         "cookies",
         "devices",
         "identity",
@@ -86,6 +92,7 @@ class SessionCore:
         binding: Binding | None = None,
         policy: Policy | None = None,
         strategy: WriteStrategy | None = None,
+        codec: DataCodec = JSON,
     ) -> None:
         self.keyring = keyring
         self.timeouts = timeouts
@@ -95,6 +102,7 @@ class SessionCore:
         self.binding = BindingCheck(binding or Binding())
         self.policy: Policy = policy if policy is not None else Unlimited()
         self.strategy: WriteStrategy = strategy if strategy is not None else MergeChanges()
+        self.codec = codec
         self.users = UserIndex(keyring, timeouts)
         self.devices = DeviceCookie(self.cookies.signer)
         self._stamps: Memo[tuple[str, str, bytes], float | None] = Memo(self._check_stamp)
@@ -188,7 +196,7 @@ class SessionCore:
         meta, data_form, flat = self._contents((session_id, stored.blob))
         # Scalars only: a shallow copy is a fresh session. Containers: parse anew, so a
         # handler's nested mutation can never reach the memo.
-        data = dict(flat) if flat is not None else json.loads(data_form)
+        data = dict(flat) if flat is not None else self.codec.loads(data_form)
         return OpenRecord(store_key, meta, data_form, stored.version, last_seen), data
 
     def remember_written(
@@ -204,7 +212,7 @@ class SessionCore:
             blob, session_id, self.keyring, max_size=self.options.max_size + 4096
         )
         try:
-            meta, data, data_form = decode_plaintext(plaintext)
+            meta, data, data_form = decode_plaintext(plaintext, self.codec)
         except ValueError:
             raise EnvelopeError("malformed record") from None
         return meta, data_form, data if is_flat(data) else None

@@ -16,7 +16,7 @@ import hmac
 import json
 import math
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Protocol
 
 from session_middleware.cache import Memo
 from session_middleware.core.meta import RecordMeta
@@ -25,7 +25,10 @@ from session_middleware.errors import SessionTooLarge, UnserializableValue
 from session_middleware.types import STAMP_BYTES
 
 __all__ = [
+    "JSON",
     "STAMP_BYTES",
+    "DataCodec",
+    "JSONCodec",
     "check_storable",
     "decode_plaintext",
     "decode_stamp",
@@ -55,16 +58,48 @@ def dumps_json(value: object) -> str:
     return _ENCODER.encode(value)
 
 
-def serialize_data(data: Mapping[str, Any]) -> str:
-    """The JSON form of the session data; :class:`UnserializableValue` if JSON refuses it."""
-    try:
+class DataCodec(Protocol):
+    """How session data becomes text: plain JSON by default, Flask's tagged JSON in Flask."""
+
+    def dumps(self, data: Mapping[str, Any]) -> str:
+        """The text form; ``TypeError``/``ValueError`` for what it cannot carry."""
+        ...
+
+    def loads(self, text: str) -> Any:
+        """Back from the text form."""
+        ...
+
+
+class JSONCodec:
+    """Strict, compact JSON: str keys, no NaN, nothing JSON cannot carry."""
+
+    def dumps(self, data: Mapping[str, Any]) -> str:
+        """Compact JSON."""
         return dumps_json(data)
+
+    def loads(self, text: str) -> Any:
+        """Parsed JSON."""
+        return json.loads(text)
+
+
+JSON = JSONCodec()
+
+
+def serialize_data(data: Mapping[str, Any], codec: DataCodec = JSON) -> str:
+    """The text form of the session data; :class:`UnserializableValue` if it cannot be."""
+    try:
+        return codec.dumps(data)
     except (TypeError, ValueError):
-        raise UnserializableValue(*_find_unstorable(data)) from None
+        raise UnserializableValue(*_find_unstorable(data, codec)) from None
 
 
 def check_storable(
-    data: Mapping[str, Any], form: str, max_size: int, *, round_trip: bool = True
+    data: Mapping[str, Any],
+    form: str,
+    max_size: int,
+    *,
+    round_trip: bool = True,
+    codec: DataCodec = JSON,
 ) -> None:
     """Refuse a changed form that is too large or would not come back as it went in.
 
@@ -72,26 +107,26 @@ def check_storable(
     list, an int key as a str) are refused: a session returns what was put in it.
     ``round_trip=False`` skips that check for data made only of checked parts.
     """
-    if round_trip and json.loads(form) != data:
-        raise UnserializableValue(*_find_unstorable(data))
+    if round_trip and codec.loads(form) != data:
+        raise UnserializableValue(*_find_unstorable(data, codec))
     size = len(form.encode())
     if size > max_size:
         raise SessionTooLarge(size, max_size)
 
 
-def encode_data(data: Mapping[str, Any], max_size: int) -> str:
+def encode_data(data: Mapping[str, Any], max_size: int, codec: DataCodec = JSON) -> str:
     """:func:`serialize_data` then :func:`check_storable`."""
-    form = serialize_data(data)
-    check_storable(data, form, max_size)
+    form = serialize_data(data, codec)
+    check_storable(data, form, max_size, codec=codec)
     return form
 
 
-def _find_unstorable(data: Mapping[str, Any]) -> tuple[str, str]:
+def _find_unstorable(data: Mapping[str, Any], codec: DataCodec) -> tuple[str, str]:
     for key, value in data.items():
         if not isinstance(key, str):
             return repr(key), "session keys must be str"
         try:
-            if json.loads(dumps_json(value)) == value:
+            if codec.loads(codec.dumps({key: value})) == {key: value}:
                 continue
         except (TypeError, ValueError) as exc:
             return key, str(exc)
@@ -112,11 +147,13 @@ def is_flat(data: Mapping[str, Any]) -> bool:
     return all(type(value) in _SCALARS for value in data.values())
 
 
-def decode_plaintext(plaintext: bytes) -> tuple[RecordMeta, dict[str, Any], str]:
+def decode_plaintext(
+    plaintext: bytes, codec: DataCodec = JSON
+) -> tuple[RecordMeta, dict[str, Any], str]:
     """Split sealed bytes back into ``(meta, data, data_form)``; ``ValueError`` if malformed."""
     text = plaintext.decode()
     meta_text, sep, data_form = text.partition("\n")
-    data = json.loads(data_form) if sep else None
+    data = codec.loads(data_form) if sep else None
     if not isinstance(data, dict):
         raise ValueError("record data is not an object")
     try:

@@ -90,7 +90,7 @@ def commit(core: SessionCore, state: RequestState, *, now: float, status: int) -
     record = state.record
     if record is not None and _untouched(state, record):
         return (yield from _keep(core, state, record, now))
-    form = state.committed_form = serialize_data(state.session)
+    form = state.committed_form = serialize_data(state.session, core.codec)
     if record is None:
         return (yield from _create(core, state, form, now))
     if form == record.data_form and state.meta == record.meta:
@@ -98,7 +98,7 @@ def commit(core: SessionCore, state: RequestState, *, now: float, status: int) -
     if form == EMPTY and record.data_form != EMPTY:  # emptied by this request: destroyed
         yield Delete(record.store_key, index=core.index_ref(state.session.id, record.meta))
         return EXPIRE
-    check_storable(state.session, form, core.options.max_size)
+    check_storable(state.session, form, core.options.max_size, codec=core.codec)
     return (yield from _update(core, state, record, form, now))
 
 
@@ -154,7 +154,7 @@ def remaining_life(core: SessionCore, meta: RecordMeta, last_seen: float, now: f
 def _create(core: SessionCore, state: RequestState, form: str, now: float) -> Flow[Outcome]:
     if form == EMPTY:
         return EXPIRE if state.destroyed or state.cookie.present else NOTHING
-    check_storable(state.session, form, core.options.max_size)
+    check_storable(state.session, form, core.options.max_size, codec=core.codec)
     session_id = state.session.id
     meta = new_meta(core, now)
     save = save_command(core, session_id, meta, form, now, now=now, expected_version=None)
@@ -228,10 +228,11 @@ def _retry(
         except EnvelopeError:
             return _vanished(core, session_id)
         meta = _reapply_meta(record.meta, meta, current.meta)
-        data = core.strategy.resolve(record.data_form, state.session, fresh_data)
-        form = serialize_data(data)
-        # Fresh data came from JSON and this request's own values were checked already.
-        check_storable(data, form, core.options.max_size, round_trip=False)
+        original = core.codec.loads(record.data_form)
+        data = core.strategy.resolve(original, state.session, fresh_data)
+        form = serialize_data(data, core.codec)
+        # Fresh data was parsed from the store and this request's own values checked already.
+        check_storable(data, form, core.options.max_size, round_trip=False, codec=core.codec)
         save = save_command(
             core, session_id, meta, form, last_seen, now=now, expected_version=current.version
         )
