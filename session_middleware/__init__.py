@@ -63,10 +63,10 @@ from session_middleware.policies import (
 )
 from session_middleware.stores.memory import MemoryStore
 from session_middleware.strategies import LastWriteWins, Locking, MergeChanges, WriteStrategy
-from session_middleware.types import AsyncStore, StoredRecord
+from session_middleware.types import AsyncStore, StoredRecord, SyncStore
 
 if TYPE_CHECKING:
-    from session_middleware.stores.redis import RedisStore
+    from session_middleware.stores.redis import RedisStore, SyncRedisStore
 
 __all__ = [
     "AsyncStore",
@@ -122,6 +122,8 @@ __all__ = [
     "StoreFailed",
     "StoreMisconfigured",
     "StoredRecord",
+    "SyncRedisStore",
+    "SyncStore",
     "Timeouts",
     "Unlimited",
     "UnserializableValue",
@@ -138,8 +140,8 @@ __version__ = "0.1.0"
 
 
 def __getattr__(name: str) -> Any:
-    if name == "RedisStore":
-        from session_middleware.stores.redis import RedisStore
+    if name in ("RedisStore", "SyncRedisStore"):
+        from session_middleware.stores import redis
 
-        return RedisStore
+        return getattr(redis, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

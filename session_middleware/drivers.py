@@ -1,13 +1,17 @@
-"""The loop that runs a core flow against an async store (a sync twin joins it for WSGI)."""
+"""The two small loops that run a core flow against a store: one awaits, one does not.
+
+A ``Pause`` is the only command that is not a store call: the driver sleeps.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any, TypeVar
 
 from session_middleware.core.commands import Flow, Pause
 
-__all__ = ["run_async"]
+__all__ = ["run_async", "run_sync"]
 
 T = TypeVar("T")
 
@@ -20,8 +24,23 @@ async def run_async(flow: Flow[T], store: Any) -> T:
             if isinstance(command, Pause):
                 await asyncio.sleep(command.seconds)
                 command = flow.send(None)
-                continue
-            command = flow.send(await command.call(store))
+            else:
+                command = flow.send(await command.call(store))
+    except StopIteration as done:
+        outcome: T = done.value
+        return outcome
+
+
+def run_sync(flow: Flow[T], store: Any) -> T:
+    """Drive ``flow`` against a sync store."""
+    try:
+        command = next(flow)
+        while True:
+            if isinstance(command, Pause):
+                time.sleep(command.seconds)
+                command = flow.send(None)
+            else:
+                command = flow.send(command.call(store))
     except StopIteration as done:
         outcome: T = done.value
         return outcome

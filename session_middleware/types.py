@@ -23,6 +23,7 @@ __all__ = [
     "NewRecord",
     "StoredIndex",
     "StoredRecord",
+    "SyncStore",
 ]
 
 STAMP_BYTES = 13 + 1 + 22
@@ -161,4 +162,55 @@ class AsyncStore(Protocol):
 
     async def aclose(self) -> None:
         """Release connections."""
+        ...
+
+
+@runtime_checkable
+class SyncStore(Protocol):
+    """The synchronous twin of :class:`AsyncStore`, for WSGI (Flask): the same operations,
+    the same semantics, no awaiting."""
+
+    def load(self, key: str) -> StoredRecord | None:
+        """See :meth:`AsyncStore.load`."""
+        ...
+
+    def save(
+        self,
+        key: str,
+        blob: bytes,
+        stamp: bytes,
+        *,
+        expected_version: int | None,
+        ttl: float,
+        index: IndexRef | None = None,
+    ) -> int | None:
+        """See :meth:`AsyncStore.save`."""
+        ...
+
+    def touch(self, key: str, stamp: bytes, *, ttl: float, index: IndexRef | None = None) -> bool:
+        """See :meth:`AsyncStore.touch`."""
+        ...
+
+    def delete(self, key: str, *, index: IndexRef | None = None) -> None:
+        """See :meth:`AsyncStore.delete`."""
+        ...
+
+    def load_index(self, key: str) -> StoredIndex:
+        """See :meth:`AsyncStore.load_index`."""
+        ...
+
+    def change_index(self, key: str, change: IndexChange) -> int | None:
+        """See :meth:`AsyncStore.change_index`."""
+        ...
+
+    def scan_indexes(self, cursor: int, count: int) -> tuple[int, list[str]]:
+        """See :meth:`AsyncStore.scan_indexes`."""
+        ...
+
+    def acquire_lock(self, key: str, token: str, *, lease: float) -> bool:
+        """See :meth:`AsyncStore.acquire_lock`."""
+        ...
+
+    def release_lock(self, key: str, token: str) -> None:
+        """See :meth:`AsyncStore.release_lock`."""
         ...

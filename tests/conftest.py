@@ -13,9 +13,11 @@ from hypothesis import HealthCheck, settings
 from starlette.testclient import TestClient
 
 from session_middleware import MemoryStore, RedisStore, SessionMiddleware
+from session_middleware.stores.redis import SyncRedisStore
 from session_middleware.testing import FakeClock
 from session_middleware.types import AsyncStore
 from tests.apps import build_app
+from tests.browsers import Browser
 from tests.redis_server import RedisServer, redis_required
 
 settings.register_profile("dev", max_examples=50, deadline=None)
@@ -110,3 +112,51 @@ def middleware_of(client: TestClient | Any) -> SessionMiddleware:
     while not isinstance(app, SessionMiddleware):
         app = app.middleware_stack if getattr(app, "middleware_stack", None) else app.app
     return app
+
+
+@pytest.fixture(params=["starlette", "flask"])
+def framework(request: pytest.FixtureRequest) -> str:
+    kind: str = request.param
+    return kind
+
+
+@pytest.fixture
+def make_browser(
+    framework: str,
+    store_kind: str,
+    request: pytest.FixtureRequest,
+    clock: FakeClock,
+    prefix: str,
+    make_client: Callable[..., TestClient],
+) -> Iterator[Callable[..., Browser]]:
+    """``make_browser(**options)`` -> a new browser on this test's app (first call builds it).
+
+    The same options and scenarios reach the ASGI middleware or the Flask adapter, over the
+    memory store or real Redis.
+    """
+    from session_middleware.flask import FlaskSessionInterface  # noqa: F401
+    from tests.browsers import FlaskBrowser, StarletteBrowser
+    from tests.flask_apps import build_flask_app
+
+    apps: dict[str, Any] = {}
+    closers: list[Callable[[], None]] = []
+
+    def flask_store() -> Any:
+        if store_kind == "memory":
+            return MemoryStore(clock=clock).as_sync()
+        server: RedisServer = request.getfixturevalue("redis_server")
+        store = SyncRedisStore.from_url(server.url, prefix=prefix)
+        closers.append(store.close)
+        return store
+
+    def factory(**options: Any) -> Browser:
+        if framework == "starlette":
+            return StarletteBrowser(make_client(**options))
+        if "app" not in apps:
+            options.setdefault("clock", clock)
+            apps["app"] = build_flask_app(SECRET, store=flask_store(), **options)
+        return FlaskBrowser(apps["app"].test_client())
+
+    yield factory
+    for close in closers:
+        close()

@@ -15,7 +15,6 @@ from session_middleware.core.commands import Delete, Flow
 from session_middleware.core.cookies import new_session_id
 from session_middleware.core.meta import ClientSignals
 from session_middleware.core.options import Binding
-from session_middleware.core.session import Session
 from session_middleware.core.state import RequestState
 from session_middleware.events import BindingMismatch
 
@@ -72,7 +71,8 @@ class BindingCheck:
 
 def _become_anonymous(core: SessionCore, state: RequestState) -> None:
     """The session was revoked mid-request: go on with a fresh one, expire the cookie."""
-    state.session = Session({}, session_id=new_session_id(core.keyring.primary.kid), is_new=True)
+    new_id = new_session_id(core.keyring.primary.kid)
+    state.session = core.session_class({}, session_id=new_id, is_new=True)
     state.record, state.meta, state.destroyed = None, None, True
 
 

@@ -76,6 +76,7 @@ class SessionCore:
         "keyring",
         "options",
         "policy",
+        "session_class",
         "strategy",
         "timeouts",
         "users",
@@ -93,6 +94,7 @@ class SessionCore:
         policy: Policy | None = None,
         strategy: WriteStrategy | None = None,
         codec: DataCodec = JSON,
+        session_class: type[Session] = Session,
     ) -> None:
         self.keyring = keyring
         self.timeouts = timeouts
@@ -103,6 +105,7 @@ class SessionCore:
         self.policy: Policy = policy if policy is not None else Unlimited()
         self.strategy: WriteStrategy = strategy if strategy is not None else MergeChanges()
         self.codec = codec
+        self.session_class = session_class
         self.users = UserIndex(keyring, timeouts)
         self.devices = DeviceCookie(self.cookies.signer)
         self._stamps: Memo[tuple[str, str, bytes], float | None] = Memo(self._check_stamp)
@@ -183,7 +186,7 @@ class SessionCore:
         if expired is not None:
             yield Delete(store_key, index=self.index_ref(session_id, record.meta))
             return self.fresh(cookie, signals, self._expired(session_id, expired))
-        session = Session(data, session_id=session_id, is_new=False)
+        session = self.session_class(data, session_id=session_id, is_new=False)
         return RequestState(session, cookie, signals, record)
 
     def open_record(
@@ -247,7 +250,9 @@ class SessionCore:
 
     def fresh(self, cookie: CookieRead, signals: ClientSignals, *events: Event) -> RequestState:
         """A new, empty, unsaved session under a new id."""
-        session = Session({}, session_id=new_session_id(self.keyring.primary.kid), is_new=True)
+        session = self.session_class(
+            {}, session_id=new_session_id(self.keyring.primary.kid), is_new=True
+        )
         return RequestState(session, cookie, signals, events=list(events))
 
     def _expired(self, session_id: str, reason: Literal["idle", "absolute", "missing"]) -> Event:

@@ -25,6 +25,7 @@ __all__ = [
     "flag",
     "flag_session",
     "list_sessions",
+    "report",
     "require_reauth_all",
     "revoke",
     "revoke_all",
@@ -50,13 +51,13 @@ def list_sessions(
     return [replace(s, current=s.handle == current) for s in index.live]
 
 
-def revoke(core: SessionCore, user_id: str, handle: str, now: float) -> Flow[bool]:
-    """End the session ``handle`` of ``user_id``; ``False`` if the user has no such session."""
+def revoke(core: SessionCore, user_id: str, handle: str, now: float) -> Flow[list[str]]:
+    """End the session ``handle`` of ``user_id``; the handles ended (none if not the user's)."""
     index = yield from _open(core, user_id, now)
     if handle not in index.facts:
-        return False
+        return []
     yield from _remove(core, user_id, index, [handle])
-    return True
+    return [handle]
 
 
 def revoke_all(
@@ -112,6 +113,20 @@ def flag_session(core: SessionCore, facts: EntryFacts, now: float) -> Flow[bool]
         if (yield save) is not None:
             return True
     return False
+
+
+def report(
+    core: SessionCore, user_id: str, handle: str, action: str, now: float
+) -> Flow[list[str]]:
+    """Carry out a risk report's ``action`` on ``handle``; the handles ended."""
+    ended: list[str] = []
+    if action == "revoked_others":
+        ended = yield from revoke_all(core, user_id, now, handle)
+    if action == "reauth_all":
+        yield from require_reauth_all(core, user_id, now)
+    elif action in ("flagged", "revoked_others"):
+        yield from flag(core, user_id, handle, now)
+    return ended
 
 
 def sweep(core: SessionCore, now: float, batch: int) -> Flow[SweepReport]:

@@ -11,7 +11,7 @@ attaches: the store I/O happens there, never in this module.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol, cast
 
 from session_middleware.errors import SessionCommitted, SessionError
 
@@ -20,16 +20,22 @@ if TYPE_CHECKING:
     from session_middleware.core.state import RequestState
     from session_middleware.core.users import SessionInfo
 
-__all__ = ["AsyncSessionActions", "Session"]
+__all__ = ["AsyncSessionActions", "Session", "SessionActions"]
 
 
-class AsyncSessionActions(Protocol):
-    """What a :class:`Session` delegates to: the adapter's actions, given the request state."""
+class SessionActions(Protocol):
+    """What every adapter's actions do without the store (sync or async alike)."""
 
     def needs_reauth(self, state: RequestState, max_age: float | None) -> bool: ...
     def refused(
         self, state: RequestState, reason: Literal["login_required", "reauth_required"]
     ) -> None: ...
+    def handle(self, state: RequestState) -> str: ...
+
+
+class AsyncSessionActions(SessionActions, Protocol):
+    """What a :class:`Session` delegates to: the ASGI adapter's actions."""
+
     async def login(
         self, state: RequestState, user_id: str, *, method: str, mfa: bool, keep_data: bool
     ) -> None: ...
@@ -38,7 +44,6 @@ class AsyncSessionActions(Protocol):
     async def reauthenticate(
         self, state: RequestState, *, method: str | None, mfa: bool | None
     ) -> None: ...
-    def handle(self, state: RequestState) -> str: ...
     async def sessions(self, state: RequestState) -> list[SessionInfo]: ...
     async def confirm(self, state: RequestState, end: str) -> bool: ...
 
@@ -54,11 +59,11 @@ class Session(dict[str, Any]):
         self.is_new = is_new
         self.accessed = False
         self.modified = False
-        self._actions: AsyncSessionActions | None = None
+        self._actions: SessionActions | None = None
         self._state: RequestState | None = None
         self._committed = False
 
-    def attach(self, actions: AsyncSessionActions, state: RequestState) -> None:
+    def attach(self, actions: SessionActions, state: RequestState) -> None:
         """Connect the session to its request (done by the middleware)."""
         self._actions = actions
         self._state = state
@@ -130,43 +135,47 @@ class Session(dict[str, Any]):
     ) -> None:
         """Log ``user_id`` in: a new id (the old one is dead at once), fresh clocks, the
         client's signals recorded. Anonymous data is carried over unless ``keep_data=False``."""
-        actions, state = self._require_actions()
+        actions, state = self._async()
         await actions.login(state, str(user_id), method=method, mfa=mfa, keep_data=keep_data)
 
     async def logout(self) -> None:
         """Destroy the session; the cookie is expired with the response."""
-        actions, state = self._require_actions()
+        actions, state = self._async()
         await actions.logout(state)
 
     async def regenerate(self) -> None:
         """Move the data to a new id (after a privilege change); the old id stops loading."""
-        actions, state = self._require_actions()
+        actions, state = self._async()
         await actions.regenerate(state)
 
     async def reauthenticate(self, *, method: str | None = None, mfa: bool | None = None) -> None:
         """Record a fresh authentication: new auth time, flags cleared, both clocks
         restarted, a new id."""
-        actions, state = self._require_actions()
+        actions, state = self._async()
         await actions.reauthenticate(state, method=method, mfa=mfa)
 
     async def sessions(self) -> list[SessionInfo]:
         """The logged-in (or pending) user's live sessions, this one marked ``current``."""
-        actions, state = self._require_actions()
+        actions, state = self._async()
         return await actions.sessions(state)
 
     async def confirm(self, *, end: str) -> bool:
         """For a pending login: end the user's session ``end`` (a handle from
         :meth:`sessions`); ``True`` once this login is confirmed."""
-        actions, state = self._require_actions()
+        actions, state = self._async()
         return await actions.confirm(state, end)
 
     def _meta(self) -> RecordMeta | None:
         return self._state.meta if self._state is not None else None
 
-    def _require_actions(self) -> tuple[AsyncSessionActions, RequestState]:
+    def _require_actions(self) -> tuple[SessionActions, RequestState]:
         if self._actions is None or self._state is None:
             raise SessionError("this session is not attached to a request")
         return self._actions, self._state
+
+    def _async(self) -> tuple[AsyncSessionActions, RequestState]:
+        actions, state = self._require_actions()
+        return cast(AsyncSessionActions, actions), state
 
     # -- Starlette's flags ---------------------------------------------------------------
 

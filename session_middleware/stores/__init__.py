@@ -11,14 +11,14 @@ from typing import TYPE_CHECKING, Any
 from session_middleware.stores.memory import MemoryStore
 
 if TYPE_CHECKING:
-    from session_middleware.stores.redis import RedisStore
+    from session_middleware.stores.redis import RedisStore, SyncRedisStore
 
-__all__ = ["MemoryStore", "RedisStore"]
+__all__ = ["MemoryStore", "RedisStore", "SyncRedisStore"]
 
 
 def __getattr__(name: str) -> Any:
-    if name == "RedisStore":
-        from session_middleware.stores.redis import RedisStore
+    if name in ("RedisStore", "SyncRedisStore"):
+        from session_middleware.stores import redis
 
-        return RedisStore
+        return getattr(redis, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

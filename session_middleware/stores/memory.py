@@ -22,7 +22,7 @@ from session_middleware.types import (
     StoredRecord,
 )
 
-__all__ = ["MemoryStore"]
+__all__ = ["MemoryStore", "SyncMemoryStore"]
 
 
 @dataclass
@@ -43,6 +43,11 @@ class MemoryStore:
         self._lock = threading.Lock()
         self._sweep_every = sweep_every
         self._writes = 0
+
+    def as_sync(self) -> SyncMemoryStore:
+        """This store under the :class:`~session_middleware.types.SyncStore` names (the
+        same data: a Flask app and an ASGI app in one process can share it)."""
+        return SyncMemoryStore(self)
 
     def __len__(self) -> int:
         """The number of live records."""
@@ -246,3 +251,19 @@ class MemoryStore:
             del self._records[key]
         for key in [k for k, found in self._indexes.items() if found.deadline <= now]:
             del self._indexes[key]
+
+
+class SyncMemoryStore:
+    """A :class:`MemoryStore` seen through the sync protocol's method names."""
+
+    def __init__(self, store: MemoryStore) -> None:
+        self.store = store
+        self.load = store.load_sync
+        self.save = store.save_sync
+        self.touch = store.touch_sync
+        self.delete = store.delete_sync
+        self.load_index = store.load_index_sync
+        self.change_index = store.change_index_sync
+        self.scan_indexes = store.scan_indexes_sync
+        self.acquire_lock = store.acquire_lock_sync
+        self.release_lock = store.release_lock_sync
