@@ -20,3 +20,24 @@ def test_demo_counts_visits_and_keeps_a_cart() -> None:
 
 def test_demo_defaults_to_the_memory_store() -> None:
     assert isinstance(create_app().state.store, MemoryStore)
+
+
+def test_flask_example_logs_in_lists_revokes_and_guards() -> None:
+    from examples.flask_app import create_app as create_flask_app
+
+    app = create_flask_app(MemoryStore().as_sync())
+    laptop, phone = app.test_client(), app.test_client()
+    assert "Welcome" in laptop.get("/").text
+    assert laptop.post("/login", data={"user": "ada", "password": "nope"}).status_code == 401
+    for browser in (laptop, phone):
+        browser.post("/login", data={"user": "ada", "password": "password"})
+    page = laptop.get("/").text
+    assert "Hello ada" in page and page.count("Sign out") == 2 and "(this one)" in page
+    assert laptop.get("/account").status_code == 200  # logged in just now
+    phone_page = phone.get("/").text
+    phones_own = phone_page.split(" (this one)<form method='post' action='/revoke/")[1]
+    laptop.post(f"/revoke/{phones_own.split(chr(39))[0]}")
+    assert "Welcome" in phone.get("/").text  # revoked from the laptop
+    assert "Hello ada" in laptop.get("/").text
+    laptop.post("/logout")
+    assert laptop.get("/account").status_code == 401
