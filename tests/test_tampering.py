@@ -138,3 +138,27 @@ def test_store_keys_are_not_session_ids(make_client: MakeClient) -> None:
     session_id = client.cookies["session"].split(".")[0]
     key = _store_key(client)
     assert session_id not in key and key not in client.cookies["session"]
+
+
+def test_every_bit_flip_of_a_real_cookie_over_http_gets_a_fresh_session() -> None:
+    from hypothesis import given
+
+    from session_middleware import MemoryStore
+    from tests.apps import build_app
+    from tests.conftest import SECRET
+    from tests.strategies import tampered
+
+    with TestClient(build_app(store=MemoryStore(), secret_key=SECRET)) as client:
+        client.post("/set", json={"owner": "victim"})
+        genuine = client.cookies["session"]
+
+        @settings(max_examples=60)
+        @given(value=tampered(genuine))
+        def check(value: str) -> None:
+            client.cookies.set("session", value)
+            response = client.get("/")
+            assert response.status_code == 200 and response.json()["is_new"] is True
+
+        check()
+        client.cookies.set("session", genuine)
+        assert client.get("/").json()["data"] == {"owner": "victim"}
