@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from session_middleware import MemoryStore, RedisStore, SessionMiddleware
+from session_middleware import MemoryStore, SessionMiddleware
 from session_middleware.types import AsyncStore
 
 # A fixed development secret, so restarting the demo keeps its sessions. Never reuse it.
@@ -63,7 +63,11 @@ async def clear(request: Request) -> Response:
 def build_store() -> AsyncStore:
     """Redis when ``REDIS_URL`` is set, otherwise the embedded in-memory store."""
     url = os.environ.get("REDIS_URL")
-    return RedisStore.from_url(url) if url else MemoryStore()
+    if not url:
+        return MemoryStore()
+    from session_middleware import RedisStore  # needs the redis extra
+
+    return RedisStore.from_url(url)
 
 
 def create_app(store: AsyncStore | None = None) -> Starlette:

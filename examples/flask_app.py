@@ -16,7 +16,7 @@ import os
 import flask
 from werkzeug.wrappers import Response
 
-from session_middleware import MemoryStore, SyncRedisStore
+from session_middleware import MemoryStore
 from session_middleware.flask import FlaskSession, get_manager, init_app, require_recent_auth
 from session_middleware.types import SyncStore
 
@@ -79,7 +79,11 @@ def account() -> str:
 def build_store() -> SyncStore:
     """Redis when ``REDIS_URL`` is set, otherwise the embedded in-memory store."""
     url = os.environ.get("REDIS_URL")
-    return SyncRedisStore.from_url(url) if url else MemoryStore().as_sync()
+    if not url:
+        return MemoryStore().as_sync()
+    from session_middleware import SyncRedisStore  # needs the redis extra
+
+    return SyncRedisStore.from_url(url)
 
 
 def create_app(store: SyncStore | None = None) -> flask.Flask:

@@ -41,3 +41,18 @@ def test_flask_example_logs_in_lists_revokes_and_guards() -> None:
     assert "Hello ada" in laptop.get("/").text
     laptop.post("/logout")
     assert laptop.get("/account").status_code == 401
+
+
+def test_the_demo_runs_without_redis_installed() -> None:
+    """scripts/demo installs only the demo extra: the demo must not need redis."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; sys.modules['redis'] = None\n"
+        "from examples.demo import app\n"
+        "print(type(app.state.store).__name__)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "MemoryStore"
