@@ -68,9 +68,9 @@ def _same(before: Any, after: Any) -> bool:
     return type(before) is type(after) and before == after
 
 
-@dataclass(frozen=True, slots=True)
-class MergeChanges:
-    """Re-apply this request's top-level changes onto the fresh record."""
+@dataclass(frozen=True)
+class _Unlocked:
+    """A strategy that takes no lock and tries ``max_attempts`` writes."""
 
     max_attempts: int = 16
 
@@ -81,6 +81,11 @@ class MergeChanges:
     def locking(self) -> LockPlan | None:
         """No lock."""
         return None
+
+
+@dataclass(frozen=True)
+class MergeChanges(_Unlocked):
+    """Re-apply this request's top-level changes onto the fresh record."""
 
     def resolve(
         self, original: dict[str, Any], final: dict[str, Any], fresh: dict[str, Any]
@@ -95,19 +100,9 @@ class MergeChanges:
         return merged
 
 
-@dataclass(frozen=True, slots=True)
-class LastWriteWins:
+@dataclass(frozen=True)
+class LastWriteWins(_Unlocked):
     """This request's session replaces whatever was written meanwhile."""
-
-    max_attempts: int = 16
-
-    def __post_init__(self) -> None:
-        _check_attempts(self.max_attempts)
-
-    @property
-    def locking(self) -> LockPlan | None:
-        """No lock."""
-        return None
 
     def resolve(
         self, original: dict[str, Any], final: dict[str, Any], fresh: dict[str, Any]

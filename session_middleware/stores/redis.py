@@ -32,14 +32,9 @@ _FAILURES = (RedisError, OSError)
 DEFAULT_PREFIX = "session:"
 
 
-def _client_options(
-    socket_timeout: float, socket_connect_timeout: float, options: dict[str, Any]
-) -> dict[str, Any]:
-    return {
-        "socket_timeout": socket_timeout,
-        "socket_connect_timeout": socket_connect_timeout,
-        **options,
-    }
+def _client_options(retry: Any, options: dict[str, Any]) -> dict[str, Any]:
+    """Bounded timeouts and one retry on a dropped connection, unless given otherwise."""
+    return {"socket_timeout": 1.0, "socket_connect_timeout": 1.0, "retry": retry, **options}
 
 
 class RedisStore:
@@ -50,19 +45,12 @@ class RedisStore:
         self._calls = RedisCalls(client, prefix)
 
     @classmethod
-    def from_url(
-        cls,
-        url: str,
-        *,
-        prefix: str = DEFAULT_PREFIX,
-        socket_timeout: float = 1.0,
-        socket_connect_timeout: float = 1.0,
-        **client_options: Any,
-    ) -> RedisStore:
-        """A store for ``redis://`` or ``rediss://`` URLs (user, password, db in the URL)."""
-        client_options.setdefault("retry", redis.asyncio.retry.Retry(NoBackoff(), 1))
-        options = _client_options(socket_timeout, socket_connect_timeout, client_options)
-        return cls(aioredis.Redis.from_url(url, **options), prefix=prefix)
+    def from_url(cls, url: str, *, prefix: str = DEFAULT_PREFIX, **options: Any) -> RedisStore:
+        """A store for ``redis://`` or ``rediss://`` URLs (user, password, db in the URL);
+        ``socket_timeout``/``socket_connect_timeout`` default to 1 s, and other options
+        go to the redis-py client."""
+        retry = redis.asyncio.retry.Retry(NoBackoff(), 1)
+        return cls(aioredis.Redis.from_url(url, **_client_options(retry, options)), prefix=prefix)
 
     async def _run(self, call: Call[T]) -> T:
         try:
@@ -150,19 +138,10 @@ class SyncRedisStore:
         self._calls = RedisCalls(client, prefix)
 
     @classmethod
-    def from_url(
-        cls,
-        url: str,
-        *,
-        prefix: str = DEFAULT_PREFIX,
-        socket_timeout: float = 1.0,
-        socket_connect_timeout: float = 1.0,
-        **client_options: Any,
-    ) -> SyncRedisStore:
-        """A store for ``redis://`` or ``rediss://`` URLs (user, password, db in the URL)."""
-        client_options.setdefault("retry", redis.retry.Retry(NoBackoff(), 1))
-        options = _client_options(socket_timeout, socket_connect_timeout, client_options)
-        return cls(redis.Redis.from_url(url, **options), prefix=prefix)
+    def from_url(cls, url: str, *, prefix: str = DEFAULT_PREFIX, **options: Any) -> SyncRedisStore:
+        """As :meth:`RedisStore.from_url`, for ``redis.Redis``."""
+        retry = redis.retry.Retry(NoBackoff(), 1)
+        return cls(redis.Redis.from_url(url, **_client_options(retry, options)), prefix=prefix)
 
     def _run(self, call: Call[T]) -> T:
         try:
