@@ -30,7 +30,7 @@ from session_middleware.core.options import (
     timeouts_from,
 )
 from session_middleware.core.record import serialize_data
-from session_middleware.core.saving import Outcome, commit, with_device
+from session_middleware.core.saving import Outcome, commit, settled, with_device
 from session_middleware.core.session import Session
 from session_middleware.core.state import RequestState
 from session_middleware.crypto.keyring import Keyring
@@ -231,8 +231,12 @@ class SessionMiddleware:
     async def finish(self, scope: Scope, state: RequestState, status: int) -> Outcome:
         """Run the commit flow for one response start (raises ``StoreError``)."""
         state.passive = state.passive or bool(scope.get(PASSIVE))
-        flow = commit(self.core, state, now=self.clock(), status=status)
-        outcome = with_device(state, await run_async(flow, self.store))
+        now = self.clock()
+        outcome = settled(self.core, state, now=now, status=status)
+        if outcome is None:
+            flow = commit(self.core, state, now=now, status=status)
+            outcome = await run_async(flow, self.store)
+        outcome = with_device(state, outcome)
         if outcome.events:
             self.events.emit_all(outcome.events)
         return outcome

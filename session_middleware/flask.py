@@ -38,7 +38,7 @@ from session_middleware.core.options import (
     Timeouts,
     timeouts_from,
 )
-from session_middleware.core.saving import Outcome, commit, with_device
+from session_middleware.core.saving import Outcome, commit, settled, with_device
 from session_middleware.core.session import Session
 from session_middleware.core.state import RequestState
 from session_middleware.core.users import SessionInfo
@@ -288,8 +288,11 @@ class FlaskSessionInterface(SessionInterface):
         self, rt: _Runtime, state: RequestState, response: flask.Response
     ) -> Outcome | None:
         try:
-            flow = commit(rt.core, state, now=rt.clock(), status=response.status_code)
-            outcome = with_device(state, run_sync(flow, rt.store))
+            now, status = rt.clock(), response.status_code
+            outcome = settled(rt.core, state, now=now, status=status)
+            if outcome is None:
+                outcome = run_sync(commit(rt.core, state, now=now, status=status), rt.store)
+            outcome = with_device(state, outcome)
         except StoreError as exc:
             _report_store_failure(rt, exc)
             _replace(response, 503, "Service Unavailable", self.retry_after)

@@ -134,7 +134,9 @@ class SessionCore:
         store_key = self.identity.store_key(cookie.session_id)
         lock = (yield from self._lock(store_key)) if self.strategy.locking else None
         stored = yield Load(store_key)
-        state = yield from self._open_stored(cookie, store_key, stored, now, signals)
+        state, expired = self._open_stored(cookie, store_key, stored, now, signals)
+        if expired is not None:
+            yield expired
         state.lock = lock
         if state.meta is not None and state.meta.bound_to is not None:
             yield from self.binding.check(self, state)
@@ -173,21 +175,23 @@ class SessionCore:
         stored: StoredRecord | None,
         now: float,
         signals: ClientSignals,
-    ) -> Flow[RequestState]:
+    ) -> tuple[RequestState, Delete | None]:
+        """The request's state from what the store returned, and the delete of an expired
+        record (a plain function: the common case yields nothing more)."""
         session_id = cookie.session_id or ""
         if stored is None:
-            return self.fresh(cookie, signals, self._expired(session_id, "missing"))
+            return self.fresh(cookie, signals, self._expired(session_id, "missing")), None
         try:
             record, data = self.open_record(session_id, store_key, stored)
         except EnvelopeError as exc:
             event = RecordUndecryptable(handle=self.identity.handle(session_id), reason=exc.reason)
-            return self.fresh(cookie, signals, event)
+            return self.fresh(cookie, signals, event), None
         expired = self.expiry(record, now)
         if expired is not None:
-            yield Delete(store_key, index=self.index_ref(session_id, record.meta))
-            return self.fresh(cookie, signals, self._expired(session_id, expired))
+            delete = Delete(store_key, index=self.index_ref(session_id, record.meta))
+            return self.fresh(cookie, signals, self._expired(session_id, expired)), delete
         session = self.session_class(data, session_id=session_id, is_new=False)
-        return RequestState(session, cookie, signals, record)
+        return RequestState(session, cookie, signals, record), None
 
     def open_record(
         self, session_id: str, store_key: str, stored: StoredRecord

@@ -48,7 +48,16 @@ from session_middleware.errors import SessionConflict
 from session_middleware.events import Event, SessionCreated, SessionExpired
 from session_middleware.strategies import LockPlan
 
-__all__ = ["EXPIRE", "NOTHING", "Outcome", "commit", "new_meta", "save_command", "with_device"]
+__all__ = [
+    "EXPIRE",
+    "NOTHING",
+    "Outcome",
+    "commit",
+    "new_meta",
+    "save_command",
+    "settled",
+    "with_device",
+]
 
 EMPTY = "{}"
 _TTL_GRACE = 60.0
@@ -100,6 +109,17 @@ def commit(core: SessionCore, state: RequestState, *, now: float, status: int) -
         return EXPIRE
     check_storable(state.session, form, core.options.max_size, codec=core.codec)
     return (yield from _update(core, state, record, form, now))
+
+
+def settled(core: SessionCore, state: RequestState, *, now: float, status: int) -> Outcome | None:
+    """The outcome without running :func:`commit`, when provably no store command is due
+    (an unchanged session, no touch yet); ``None`` means: run the flow."""
+    record = state.record
+    if status >= 500 or record is None or not _untouched(state, record):
+        return None
+    if not state.passive and now - record.last_seen >= core.timeouts.touch_interval:
+        return None
+    return _live_session(core, state, record.meta, now)
 
 
 def with_device(state: RequestState, outcome: Outcome) -> Outcome:
