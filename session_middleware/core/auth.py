@@ -54,14 +54,7 @@ def login(
 ) -> Flow[None]:
     """Authenticate ``user_id`` under the policy: a new id, fresh clocks, signals recorded."""
     device_id = core.devices.read(state.device_cookie) or _mint_device(state)
-    incoming = Incoming(
-        user_id=user_id,
-        device_id=device_id,
-        device=device_label(state.signals.user_agent),
-        ip=state.signals.ip_prefix,
-        user_agent=state.signals.user_agent,
-        now=now,
-    )
+    incoming = _incoming_login(state, user_id, device_id, now)
     if not keep_data:
         state.session.clear()
     new_id = new_session_id(core.keyring.primary.kid, user_tag(user_id))
@@ -88,6 +81,18 @@ def login(
     yield from _retire(core, state)
     _adopt(core, state, new_id, meta, change, now)
     _report_login(core, state, user_id, method, decision)
+
+
+def _incoming_login(state: RequestState, user_id: str, device_id: str, now: float) -> Incoming:
+    signals = state.signals
+    return Incoming(
+        user_id=user_id,
+        device_id=device_id,
+        device=device_label(signals.user_agent),
+        ip=signals.ip_prefix,
+        user_agent=signals.user_agent,
+        now=now,
+    )
 
 
 def logout(core: SessionCore, state: RequestState) -> Flow[None]:
@@ -295,7 +300,8 @@ def confirm(core: SessionCore, state: RequestState, now: float, *, end: str) -> 
         if end == own or chosen is None or chosen.pending or own not in index.facts:
             return False
         others = [s for s in index.live if not s.pending and s.handle not in (own, end)]
-        decision = core.policy.decide(others, _incoming_of(state, meta, now))
+        incoming = _incoming_login(state, meta.user_id, meta.device_id or "", now)
+        decision = core.policy.decide(others, incoming)
         admitted = decision.action == "admit" and not decision.evict
         facts = replace(index.facts[own], pending=not admitted)
         stamp = encode_stamp(
@@ -311,18 +317,6 @@ def confirm(core: SessionCore, state: RequestState, now: float, *, end: str) -> 
     if admitted:
         yield from _rewrite_meta(core, state, record, replace(meta, pending=False), now)
     return admitted
-
-
-def _incoming_of(state: RequestState, meta: RecordMeta, now: float) -> Incoming:
-    signals = state.signals
-    return Incoming(
-        user_id=meta.user_id or "",
-        device_id=meta.device_id or "",
-        device=device_label(signals.user_agent),
-        ip=signals.ip_prefix,
-        user_agent=signals.user_agent,
-        now=now,
-    )
 
 
 def _rewrite_meta(

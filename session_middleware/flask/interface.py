@@ -1,31 +1,13 @@
-"""The Flask adapter: the same sessions for WSGI apps, through ``flask.session``.
-
-    from session_middleware.flask import init_app
-
-    app = Flask(__name__)
-    app.config["SECRET_KEY"] = os.environ["SESSION_SECRET"]
-    init_app(app, store=SyncRedisStore.from_url(os.environ["REDIS_URL"]))
-
-Flask's own configuration keys mean what they mean in Flask: ``SECRET_KEY`` and
-``SECRET_KEY_FALLBACKS`` (the keyring, newest first), ``SESSION_COOKIE_NAME``, ``_DOMAIN``,
-``_PATH``, ``_HTTPONLY``, ``_SECURE``, ``_SAMESITE``, ``_PARTITIONED``,
-``PERMANENT_SESSION_LIFETIME`` (the cookie's life when ``session.permanent``, and the idle
-timeout unless one is given) and ``SESSION_REFRESH_EACH_REQUEST``. Values are kept in
-Flask's tagged JSON, so tuples, bytes, ``Markup``, UUIDs and datetimes round-trip as with
-Flask's default session. Everything else is the core the ASGI middleware runs: a session
-written here loads in a Starlette app with the same secrets and store, and back.
-"""
+"""Flask's ``SessionInterface`` over the core and a sync store, and ``init_app``."""
 
 from __future__ import annotations
 
-import functools
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, TypeVar, cast
+from typing import Any, Literal, cast
 
 import flask
-from flask.json.tag import TaggedJSONSerializer
 from flask.sessions import SessionInterface, SessionMixin
 
 from session_middleware.actions import SyncActions
@@ -39,9 +21,7 @@ from session_middleware.core.options import (
     timeouts_from,
 )
 from session_middleware.core.saving import Outcome, commit, settled, with_device
-from session_middleware.core.session import Session
 from session_middleware.core.state import RequestState
-from session_middleware.core.users import SessionInfo
 from session_middleware.crypto.keyring import Keyring
 from session_middleware.drivers import run_sync
 from session_middleware.errors import (
@@ -51,104 +31,18 @@ from session_middleware.errors import (
     StoreError,
 )
 from session_middleware.events import EventEmitter, StoreFailed, WriteConflict
+from session_middleware.flask.session import FlaskSession, TaggedJSON, UnavailableSession
 from session_middleware.manager import RiskThresholds, SyncSessionManager
 from session_middleware.policies import Policy
 from session_middleware.stores.memory import MemoryStore
 from session_middleware.strategies import WriteStrategy
 from session_middleware.types import Clock, EventSink, SyncStore
 
-__all__ = [
-    "FlaskSession",
-    "FlaskSessionInterface",
-    "get_manager",
-    "init_app",
-    "mark_passive",
-    "require_login",
-    "require_recent_auth",
-]
+__all__ = ["FlaskSessionInterface", "get_manager", "init_app", "mark_passive"]
 
 _EXTENSION = "session_middleware"
 _PASSIVE = "_session_middleware_passive"
 _UNAVAILABLE = "_session_middleware_unavailable"
-View = TypeVar("View", bound=Callable[..., Any])
-Reason = Literal["login_required", "reauth_required"]
-
-
-class TaggedJSON:
-    """Flask's tagged JSON as the core's data codec."""
-
-    def __init__(self) -> None:
-        self._serializer = TaggedJSONSerializer()
-
-    def dumps(self, data: Any) -> str:
-        """Tagged, compact JSON."""
-        return self._serializer.dumps(dict(data))
-
-    def loads(self, text: str) -> Any:
-        """Back from tagged JSON."""
-        return self._serializer.loads(text)
-
-
-class FlaskSession(Session, SessionMixin):
-    """``flask.session``: the core's :class:`Session` with Flask's mixin and sync actions."""
-
-    __slots__ = ()
-    unavailable = False
-
-    @property
-    def new(self) -> bool:  # type: ignore[override]
-        """Flask's name for :attr:`is_new`."""
-        return self.is_new
-
-    def login(  # type: ignore[override]
-        self,
-        user_id: str | int,
-        *,
-        method: str = "password",
-        mfa: bool = False,
-        keep_data: bool = True,
-    ) -> None:
-        """See :meth:`Session.login` (synchronous here)."""
-        actions, state = self._sync()
-        actions.login(state, str(user_id), method=method, mfa=mfa, keep_data=keep_data)
-
-    def logout(self) -> None:  # type: ignore[override]
-        """See :meth:`Session.logout`."""
-        actions, state = self._sync()
-        actions.logout(state)
-
-    def regenerate(self) -> None:  # type: ignore[override]
-        """See :meth:`Session.regenerate`."""
-        actions, state = self._sync()
-        actions.regenerate(state)
-
-    def reauthenticate(  # type: ignore[override]
-        self, *, method: str | None = None, mfa: bool | None = None
-    ) -> None:
-        """See :meth:`Session.reauthenticate`."""
-        actions, state = self._sync()
-        actions.reauthenticate(state, method=method, mfa=mfa)
-
-    def sessions(self) -> list[SessionInfo]:  # type: ignore[override]
-        """See :meth:`Session.sessions`."""
-        actions, state = self._sync()
-        return actions.sessions(state)
-
-    def confirm(self, *, end: str) -> bool:  # type: ignore[override]
-        """See :meth:`Session.confirm`."""
-        actions, state = self._sync()
-        return actions.confirm(state, end)
-
-    def _sync(self) -> tuple[SyncActions, RequestState]:
-        actions, state = self._require_actions()
-        return cast(SyncActions, actions), state
-
-
-class _UnavailableSession(FlaskSession):
-    """Stands in when the store failed: the request is answered 503 before the view."""
-
-    __slots__ = ()
-    unavailable = True
 
 
 @dataclass
@@ -258,7 +152,7 @@ class FlaskSessionInterface(SessionInterface):
                 _report_store_failure(rt, exc)
             if not (self._fail_open and isinstance(exc, StoreError)):
                 setattr(flask.g, _UNAVAILABLE, True)
-                return _UnavailableSession({}, session_id="", is_new=True)
+                return UnavailableSession({}, session_id="", is_new=True)
             state = rt.core.fresh(CookieRead(), signals)
         state.device_cookie = request.cookies.get(rt.core.cookies.device_name)
         state.passive = rt.core.is_passive(request.path)
@@ -414,48 +308,3 @@ def get_manager(app: flask.Flask | None = None) -> SyncSessionManager:
 def mark_passive() -> None:
     """Mark this request passive: it never slides the idle deadline nor touches the store."""
     setattr(flask.g, _PASSIVE, True)
-
-
-def _default_refusal(reason: Reason) -> flask.Response:
-    response = flask.jsonify(detail=reason)
-    response.status_code = 401
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-def _guard(
-    recent: bool, max_age: float | None, response: Callable[[Reason], Any] | None
-) -> Callable[[View], View]:
-    answer = response or _default_refusal
-
-    def decorate(view: View) -> View:
-        @functools.wraps(view)
-        def guarded(*args: Any, **kwargs: Any) -> Any:
-            session = flask.session
-            reason: Reason | None = None
-            if not isinstance(session, FlaskSession) or not session.is_authenticated:
-                reason = "login_required"
-            elif recent and session.needs_reauth(max_age):
-                reason = "reauth_required"
-            if reason is None:
-                return view(*args, **kwargs)
-            if isinstance(session, FlaskSession):
-                session.report_refusal(reason)
-            return answer(reason)
-
-        return cast(View, guarded)
-
-    return decorate
-
-
-def require_recent_auth(
-    max_age: float | None = None, *, response: Callable[[Reason], Any] | None = None
-) -> Callable[[View], View]:
-    """A view decorator: refuse anonymous sessions and authentications older than
-    ``max_age`` (or ``reauth_after``) or flagged, before the view runs (401 JSON)."""
-    return _guard(True, max_age, response)
-
-
-def require_login(*, response: Callable[[Reason], Any] | None = None) -> Callable[[View], View]:
-    """A view decorator: refuse anonymous sessions before the view runs (401 JSON)."""
-    return _guard(False, None, response)
