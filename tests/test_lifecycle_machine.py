@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, settings
 
-from session_middleware import MemoryStore, RedisStore, SyncRedisStore
+from session_middleware import EvictOldest, MemoryStore, RedisStore, SyncRedisStore
 from session_middleware.testing import FakeClock
 from session_middleware.testing.machine import SessionLifecycle
 from session_middleware.testing.targets import FlaskTarget, StarletteTarget
@@ -54,3 +54,13 @@ def test_flask_over_redis(request: pytest.FixtureRequest) -> None:
         return FlaskTarget(store=SyncRedisStore.from_url(url, prefix=_prefix()), clock=clock)
 
     _run(target)
+
+
+def test_starlette_under_a_one_session_per_user_policy() -> None:
+    def target(clock: FakeClock) -> StarletteTarget:
+        policy = EvictOldest(max_per_user=1)
+        return StarletteTarget(store=MemoryStore(clock=clock), clock=clock, policy=policy)
+
+    machine = SessionLifecycle.with_target(target, max_per_user=1)
+    machine.TestCase.settings = MACHINE_SETTINGS
+    machine.TestCase().runTest()

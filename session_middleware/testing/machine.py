@@ -27,8 +27,8 @@ from session_middleware.testing.strategies import json_values, session_keys
 __all__ = ["IDLE", "SessionLifecycle", "Target"]
 
 IDLE, ABSOLUTE, TOUCH = 600.0, 3600.0, 60.0
-BROWSERS = ("alice", "bob")
-USERS = {"alice": "alice", "bob": "bob"}
+BROWSERS = ("alice-laptop", "alice-phone", "bob")
+USERS = {"alice-laptop": "alice", "alice-phone": "alice", "bob": "bob"}
 
 
 class Target(Protocol):
@@ -47,11 +47,16 @@ class SessionLifecycle(RuleBasedStateMachine):
     """The lifecycle rules, checked step by step over HTTP."""
 
     targets: ClassVar[tuple[Callable[[FakeClock], Target], ...]] = ()
+    max_per_user: ClassVar[int | None] = None
 
     @classmethod
-    def with_target(cls, make_target: Callable[[FakeClock], Target]) -> type[SessionLifecycle]:
-        """This machine against the app ``make_target(clock)`` builds."""
-        return type(cls.__name__, (cls,), {"targets": (make_target,)})
+    def with_target(
+        cls, make_target: Callable[[FakeClock], Target], *, max_per_user: int | None = None
+    ) -> type[SessionLifecycle]:
+        """This machine against the app ``make_target(clock)`` builds; ``max_per_user``
+        if that app runs ``EvictOldest(max_per_user=...)``."""
+        attributes = {"targets": (make_target,), "max_per_user": max_per_user}
+        return type(cls.__name__, (cls,), attributes)
 
     @initialize()
     def start(self) -> None:
@@ -59,7 +64,9 @@ class SessionLifecycle(RuleBasedStateMachine):
             raise TypeError("use SessionLifecycle.with_target(...)")
         self.clock = FakeClock()
         self.target = self.targets[0](self.clock)
-        self.model = SessionModel(idle=IDLE, absolute=ABSOLUTE, touch_interval=TOUCH)
+        self.model = SessionModel(
+            idle=IDLE, absolute=ABSOLUTE, touch_interval=TOUCH, max_per_user=self.max_per_user
+        )
 
     def teardown(self) -> None:
         target = getattr(self, "target", None)
@@ -95,6 +102,21 @@ class SessionLifecycle(RuleBasedStateMachine):
         self._check(
             browser, self.target.request(browser, "POST", "/login", {"user": USERS[browser]})
         )
+
+    @rule(browser=st.sampled_from(BROWSERS), key=session_keys, item=json_values)
+    def append(self, browser: str, key: str, item: Any) -> None:
+        self.model.append(browser, self.clock(), key, item)
+        self._check(browser, self.target.request(browser, "POST", f"/append/{key}", {"item": item}))
+
+    @rule(browser=st.sampled_from(BROWSERS))
+    def regenerate(self, browser: str) -> None:
+        self.model.regenerate(browser, self.clock())
+        self._check(browser, self.target.request(browser, "POST", "/regenerate"))
+
+    @rule(browser=st.sampled_from(BROWSERS))
+    def revoke_others(self, browser: str) -> None:
+        if self.model.revoke_others(browser, self.clock()):
+            self._check(browser, self.target.request(browser, "POST", "/revoke-others"))
 
     @rule(browser=st.sampled_from(BROWSERS))
     def logout(self, browser: str) -> None:

@@ -14,6 +14,7 @@ from starlette.testclient import TestClient
 
 from session_middleware.asgi import SessionMiddleware, get_session
 from session_middleware.core.session import Session
+from session_middleware.manager import get_manager
 from session_middleware.testing.clock import FakeClock
 from session_middleware.testing.machine import ABSOLUTE, IDLE, TOUCH
 
@@ -58,6 +59,28 @@ async def _logout(request: Request) -> Response:
     return JSONResponse(_answer(session))
 
 
+async def _append(request: Request) -> Response:
+    session = get_session(request)
+    key, item = request.path_params["key"], (await request.json())["item"]
+    if isinstance(session.get(key), list):
+        session[key].append(item)
+    else:
+        session[key] = [item]
+    return JSONResponse(_answer(session))
+
+
+async def _regenerate(request: Request) -> Response:
+    session = get_session(request)
+    await session.regenerate()
+    return JSONResponse(_answer(session))
+
+
+async def _revoke_others(request: Request) -> Response:
+    session = get_session(request)
+    await get_manager(request).revoke_all(session.user_id or "", except_current=session)
+    return JSONResponse(_answer(session))
+
+
 async def _reauth(request: Request) -> Response:
     session: Session = get_session(request)
     await session.reauthenticate()
@@ -76,6 +99,9 @@ class StarletteTarget:
                 Route("/login", _login, methods=["POST"]),
                 Route("/logout", _logout, methods=["POST"]),
                 Route("/reauth", _reauth, methods=["POST"]),
+                Route("/append/{key}", _append, methods=["POST"]),
+                Route("/regenerate", _regenerate, methods=["POST"]),
+                Route("/revoke-others", _revoke_others, methods=["POST"]),
             ]
         )
         options = {"secret_key": SECRET, **TIMEOUTS, **options}
@@ -105,6 +131,7 @@ class FlaskTarget:
     def __init__(self, *, store: Any, clock: FakeClock, **options: Any) -> None:
         import flask
 
+        from session_middleware.flask import get_manager as flask_manager
         from session_middleware.flask import init_app
 
         app = flask.Flask(__name__)
@@ -139,6 +166,25 @@ class FlaskTarget:
         @app.post("/reauth")
         def reauth() -> Any:
             session.reauthenticate()
+            return _answer(session)
+
+        @app.post("/append/<key>")
+        def append(key: str) -> Any:
+            item = flask.request.get_json()["item"]
+            if isinstance(session.get(key), list):
+                session[key].append(item)
+            else:
+                session[key] = [item]
+            return _answer(session)
+
+        @app.post("/regenerate")
+        def regenerate() -> Any:
+            session.regenerate()
+            return _answer(session)
+
+        @app.post("/revoke-others")
+        def revoke_others() -> Any:
+            flask_manager().revoke_all(session.user_id or "", except_current=session)
             return _answer(session)
 
         self._app, self._store = app, store
