@@ -175,3 +175,11 @@ def test_a_memory_store_is_shared_in_one_process() -> None:
     with TestClient(build_app(store=store, secret_key=SECRET)) as api:
         api.cookies.set("session", cookie.value)
         assert api.get("/").json()["data"] == {"a": 1}
+
+
+def test_session_transaction_with_the_clients_environ_keeps_a_login_unflagged() -> None:
+    client = build_flask_app(SECRET).test_client()
+    client.post("/login", json={"user": "ada"})
+    with client.session_transaction(environ_base=client.environ_base) as session:
+        session["x"] = 1
+    assert client.get("/sensitive").status_code == 200
