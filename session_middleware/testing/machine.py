@@ -22,13 +22,15 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
 
 from session_middleware.testing.clock import FakeClock
 from session_middleware.testing.model import SessionModel
-from session_middleware.testing.strategies import json_values, session_keys
+from session_middleware.testing.strategies import json_values
 
 __all__ = ["IDLE", "SessionLifecycle", "Target"]
 
 IDLE, ABSOLUTE, TOUCH = 600.0, 3600.0, 60.0
 BROWSERS = ("alice-laptop", "alice-phone", "bob")
 USERS = {"alice-laptop": "alice", "alice-phone": "alice", "bob": "bob"}
+# A few keys, so that steps meet on the same key (a write, then an append, then a delete).
+KEYS = st.sampled_from(["cart", "theme", "step"])
 
 
 class Target(Protocol):
@@ -79,12 +81,20 @@ class SessionLifecycle(RuleBasedStateMachine):
     def wait(self, seconds: float) -> None:
         self.clock.advance(seconds)
 
-    @rule(browser=st.sampled_from(BROWSERS), key=session_keys, value=json_values)
+    @rule(seconds=st.sampled_from([61, 300, 599]))
+    def every_browser_comes_back(self, seconds: float) -> None:
+        """Time passes and every browser makes a read: the pattern that touches and
+        slides the idle deadlines, dense enough for short runs to find its bugs."""
+        self.clock.advance(seconds)
+        for browser in BROWSERS:
+            self.read(browser)
+
+    @rule(browser=st.sampled_from(BROWSERS), key=KEYS, value=json_values)
     def write(self, browser: str, key: str, value: Any) -> None:
         self.model.write(browser, self.clock(), key, value)
         self._check(browser, self.target.request(browser, "POST", "/write", {key: value}))
 
-    @rule(browser=st.sampled_from(BROWSERS), key=session_keys)
+    @rule(browser=st.sampled_from(BROWSERS), key=KEYS)
     def delete(self, browser: str, key: str) -> None:
         self.model.delete(browser, self.clock(), key)
         self.target.request(browser, "POST", f"/delete/{key}")
@@ -103,7 +113,7 @@ class SessionLifecycle(RuleBasedStateMachine):
             browser, self.target.request(browser, "POST", "/login", {"user": USERS[browser]})
         )
 
-    @rule(browser=st.sampled_from(BROWSERS), key=session_keys, item=json_values)
+    @rule(browser=st.sampled_from(BROWSERS), key=KEYS, item=json_values)
     def append(self, browser: str, key: str, item: Any) -> None:
         self.model.append(browser, self.clock(), key, item)
         self._check(browser, self.target.request(browser, "POST", f"/append/{key}", {"item": item}))
