@@ -179,12 +179,13 @@ async def session_row(key: str, label: str, wrap: Wrap, handler: Handler, body: 
 
 def wrap_starsessions(app: ASGIApp, *, store: StarRedisStore) -> ASGIApp:
     """starsessions as its docs stack it: session middleware outside, autoload inside."""
-    return StarSessionMiddleware(
+    wrapped: ASGIApp = StarSessionMiddleware(
         SessionAutoloadMiddleware(app),
         store=store,
         lifetime=14 * DAY,
         cookie_https_only=False,
     )
+    return wrapped
 
 
 async def build_rows(bench: Bench) -> list[Row]:
