@@ -183,3 +183,11 @@ def test_session_transaction_with_the_clients_environ_keeps_a_login_unflagged() 
     with client.session_transaction(environ_base=client.environ_base) as session:
         session["x"] = 1
     assert client.get("/sensitive").status_code == 200
+
+
+def test_a_weak_secret_is_refused_at_init_app() -> None:
+    from session_middleware import ConfigurationError
+
+    with pytest.raises(ConfigurationError) as info:
+        build_flask_app("short")
+    assert info.value.option == "secret_key"

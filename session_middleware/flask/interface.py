@@ -288,11 +288,18 @@ def _refuse_unavailable() -> flask.Response | None:
 
 
 def init_app(app: flask.Flask, **options: Any) -> FlaskSessionInterface:
-    """Install the session interface on ``app`` (options as :class:`FlaskSessionInterface`)."""
+    """Install the session interface on ``app`` (options as :class:`FlaskSessionInterface`).
+
+    Configure the app first: the configuration is read once, here when ``SECRET_KEY`` is
+    already set (so a weak secret or a bad cookie setting fails at start-up, not on the
+    first request), otherwise on the first request.
+    """
     interface = FlaskSessionInterface(**options)
     app.session_interface = interface
     app.extensions[_EXTENSION] = interface
     app.before_request(_refuse_unavailable)
+    if app.config.get("SECRET_KEY"):
+        interface.runtime(app)
     return interface
 
 
