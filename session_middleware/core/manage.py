@@ -17,14 +17,15 @@ from session_middleware.core.commands import ChangeIndex, Flow, Load, LoadIndex,
 from session_middleware.core.lifecycle import SessionCore
 from session_middleware.core.saving import save_command
 from session_middleware.core.users import EntryFacts, OpenIndex, SessionInfo
-from session_middleware.crypto.envelope import EnvelopeError
-from session_middleware.types import IndexChange
+from session_middleware.crypto.envelope import EnvelopeError, envelope_kid
+from session_middleware.types import STAMP_BYTES, IndexChange
 
 __all__ = [
     "SweepReport",
     "flag",
     "flag_session",
     "list_sessions",
+    "rekey",
     "report",
     "require_reauth_all",
     "revoke",
@@ -91,6 +92,33 @@ def flag(core: SessionCore, user_id: str, handle: str, now: float) -> Flow[bool]
 
 def flag_session(core: SessionCore, facts: EntryFacts, now: float) -> Flow[bool]:
     """Rewrite one session's meta as needing re-authentication (compare-and-set)."""
+    return (yield from _rewrite(core, facts, now, flag=True))
+
+
+def rekey(core: SessionCore, index_key: str, now: float) -> Flow[int]:
+    """Re-seal under the primary key every record and entry of one index sealed under an
+    older key (online: compare-and-set, a record changed meanwhile is retried)."""
+    index = core.users.open(index_key, (yield LoadIndex(index_key)), now)
+    rewritten = 0
+    for facts in index.facts.values():
+        rewritten += bool((yield from _rewrite(core, facts, now, flag=False)))
+    stale = {h: v for h, v in index.raw.items() if envelope_kid(v[STAMP_BYTES:]) != _primary(core)}
+    if stale:
+        put = {
+            h: core.users.entry(index_key, h, index.facts[h], v[:STAMP_BYTES])
+            for h, v in stale.items()
+            if h in index.facts
+        }
+        yield ChangeIndex(index_key, IndexChange(None, put=put))
+    return rewritten
+
+
+def _primary(core: SessionCore) -> str:
+    return core.keyring.primary.kid
+
+
+def _rewrite(core: SessionCore, facts: EntryFacts, now: float, *, flag: bool) -> Flow[bool]:
+    """Flag a session, or (``flag=False``) re-seal it under the primary key; CAS, retried."""
     for _ in range(_FLAG_ATTEMPTS):
         stored = yield Load(facts.store_key)
         if stored is None:
@@ -99,12 +127,15 @@ def flag_session(core: SessionCore, facts: EntryFacts, now: float) -> Flow[bool]
             record, _ = core.open_record(facts.session_id, facts.store_key, stored)
         except EnvelopeError:
             return False
-        if record.meta.reauth_flagged:
+        if flag and record.meta.reauth_flagged:
             return True
+        if not flag and envelope_kid(stored.blob) == _primary(core):
+            return False
+        meta = record.meta.flagged() if flag else record.meta
         save = save_command(
             core,
             facts.session_id,
-            record.meta.flagged(),
+            meta,
             record.data_form,
             record.last_seen,
             now=now,

@@ -97,6 +97,7 @@ class OpenIndex:
     live: tuple[SessionInfo, ...]
     facts: dict[str, EntryFacts]
     dead: dict[str, str]
+    raw: dict[str, bytes]  # every entry's stored value, by handle
 
     @property
     def store_keys(self) -> dict[str, str]:
@@ -141,7 +142,7 @@ class UserIndex:
             known[handle] = facts
             live.append(_info(handle, facts, last_seen, self._expires(facts, last_seen)))
         live.sort(key=lambda info: (info.created, info.handle))
-        return OpenIndex(stored.version, tuple(live), known, dead)
+        return OpenIndex(stored.version, tuple(live), known, dead, dict(stored.entries))
 
     def _open_entry(
         self, index_key: str, handle: str, value: bytes
