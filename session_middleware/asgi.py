@@ -131,6 +131,9 @@ class SessionMiddleware:
             raise ConfigurationError("on_store_error", "use 'fail_closed' or 'fail_open'")
         self._fail_open = on_store_error == "fail_open"
         self.events = EventEmitter(on_event)
+        self.counters = self.events.counts
+        """Counts since start (O3): store commands (``load``, ``save``, ``touch``, ...) and
+        events (``session_expired``, ``cookie_rejected``, ``write_conflict``, ...)."""
         self.actions = AsyncActions(self.core, self.store, clock, self.events)
         self.manager = SessionManager(self.core, self.store, clock, self.events, risk)
         self._cookie_names = (
@@ -180,7 +183,8 @@ class SessionMiddleware:
         """Open the request's session and put it in ``scope["session"]``."""
         cookie, device, user_agent = request_headers(scope, self._cookie_names)
         signals = self._signals(scope, user_agent)
-        state = await run_async(self.core.open(cookie, self.clock(), signals), self.store)
+        flow = self.core.open(cookie, self.clock(), signals)
+        state = await run_async(flow, self.store, self.events.counts)
         state.device_cookie = device
         return self._attach(scope, state)
 
@@ -235,7 +239,7 @@ class SessionMiddleware:
         outcome = settled(self.core, state, now=now, status=status)
         if outcome is None:
             flow = commit(self.core, state, now=now, status=status)
-            outcome = await run_async(flow, self.store)
+            outcome = await run_async(flow, self.store, self.events.counts)
         outcome = with_device(state, outcome)
         if outcome.events:
             self.events.emit_all(outcome.events)

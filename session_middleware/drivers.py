@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import Counter
 from typing import Any, TypeVar
 
 from session_middleware.core.commands import Flow, Pause
@@ -16,11 +17,14 @@ __all__ = ["run_async", "run_sync"]
 T = TypeVar("T")
 
 
-async def run_async(flow: Flow[T], store: Any) -> T:
-    """Drive ``flow`` against an async store, awaiting each command."""
+async def run_async(flow: Flow[T], store: Any, counts: Counter[str] | None = None) -> T:
+    """Drive ``flow`` against an async store, awaiting each command (counted in
+    ``counts`` by command name, when given)."""
     try:
         command = next(flow)
         while True:
+            if counts is not None:
+                counts[type(command).__name__.lower()] += 1
             if isinstance(command, Pause):
                 await asyncio.sleep(command.seconds)
                 command = flow.send(None)
@@ -31,11 +35,13 @@ async def run_async(flow: Flow[T], store: Any) -> T:
         return outcome
 
 
-def run_sync(flow: Flow[T], store: Any) -> T:
-    """Drive ``flow`` against a sync store."""
+def run_sync(flow: Flow[T], store: Any, counts: Counter[str] | None = None) -> T:
+    """Drive ``flow`` against a sync store (counting commands as :func:`run_async`)."""
     try:
         command = next(flow)
         while True:
+            if counts is not None:
+                counts[type(command).__name__.lower()] += 1
             if isinstance(command, Pause):
                 time.sleep(command.seconds)
                 command = flow.send(None)

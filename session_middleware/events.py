@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import ClassVar, Literal
@@ -228,10 +229,11 @@ class EventEmitter:
     turn a working request into a failed one.
     """
 
-    __slots__ = ("_callback",)
+    __slots__ = ("_callback", "counts")
 
     def __init__(self, callback: EventSink | None = None) -> None:
         self._callback = callback
+        self.counts: Counter[str] = Counter()  # events and store commands, by name (O3)
 
     def emit_all(self, events: Iterable[Event]) -> None:
         """Emit each of ``events`` in order."""
@@ -239,7 +241,8 @@ class EventEmitter:
             self.emit(event)
 
     def emit(self, event: Event) -> None:
-        """Log ``event`` and pass it to the callback."""
+        """Count and log ``event`` and pass it to the callback."""
+        self.counts[event.name] += 1
         if logger.isEnabledFor(event.level):
             logger.log(event.level, "%s", event.describe())
         if self._callback is not None:

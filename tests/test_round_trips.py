@@ -91,3 +91,20 @@ def test_redis_sees_zero_then_one_command(
     client.cookies.set("session", cookie)
     client.get("/")
     assert _commands(redis_client) == {"get": 1}
+
+
+def test_counters_add_up_commands_and_events(make_client: MakeClient, clock: FakeClock) -> None:
+    from tests.conftest import middleware_of
+
+    client = make_client(idle_timeout=600, touch_interval=60)
+    client.post("/set", json={"a": 1})  # save
+    client.get("/")  # load
+    clock.advance(61)
+    client.get("/")  # load + touch
+    clock.advance(610)
+    client.get("/")  # load, expired: delete
+    client.cookies.set("session", "forged")
+    client.get("/")  # rejected, no I/O
+    counts = middleware_of(client).counters
+    assert (counts["save"], counts["load"], counts["touch"], counts["delete"]) == (1, 3, 1, 1)
+    assert (counts["session_expired"], counts["cookie_rejected"]) == (1, 1)

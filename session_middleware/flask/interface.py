@@ -146,7 +146,7 @@ class FlaskSessionInterface(SessionInterface):
         signals = rt.core.binding.signals(request.user_agent.string, request.remote_addr)
         try:
             cookie = request.cookies.get(rt.core.cookies.options.name)
-            state = run_sync(rt.core.open(cookie, rt.clock(), signals), rt.store)
+            state = run_sync(rt.core.open(cookie, rt.clock(), signals), rt.store, rt.events.counts)
         except (StoreError, SessionBusy) as exc:
             if isinstance(exc, StoreError):
                 _report_store_failure(rt, exc)
@@ -185,7 +185,8 @@ class FlaskSessionInterface(SessionInterface):
             now, status = rt.clock(), response.status_code
             outcome = settled(rt.core, state, now=now, status=status)
             if outcome is None:
-                outcome = run_sync(commit(rt.core, state, now=now, status=status), rt.store)
+                flow = commit(rt.core, state, now=now, status=status)
+                outcome = run_sync(flow, rt.store, rt.events.counts)
             outcome = with_device(state, outcome)
         except StoreError as exc:
             _report_store_failure(rt, exc)
