@@ -26,6 +26,7 @@ from session_middleware.core.options import (
     SameSite,
     SessionOptions,
     Timeouts,
+    fails_open,
     secrets_from,
     timeouts_from,
 )
@@ -37,7 +38,6 @@ from session_middleware.crypto.keyring import Keyring
 from session_middleware.drivers import run_async
 from session_middleware.errors import (
     AuthenticationRequired,
-    ConfigurationError,
     SessionBusy,
     SessionCommitted,
     SessionConflict,
@@ -127,9 +127,7 @@ class SessionMiddleware:
             policy=policy,
             strategy=write_strategy,
         )
-        if on_store_error not in ("fail_closed", "fail_open"):
-            raise ConfigurationError("on_store_error", "use 'fail_closed' or 'fail_open'")
-        self._fail_open = on_store_error == "fail_open"
+        self._fail_open = fails_open(on_store_error)
         self.events = EventEmitter(on_event)
         self.counters = self.events.counts
         """Counts since start (O3): store commands (``load``, ``save``, ``touch``, ...) and

@@ -191,3 +191,11 @@ def test_a_weak_secret_is_refused_at_init_app() -> None:
     with pytest.raises(ConfigurationError) as info:
         build_flask_app("short")
     assert info.value.option == "secret_key"
+
+
+def test_a_bad_on_store_error_is_refused_as_in_asgi() -> None:
+    from session_middleware import ConfigurationError
+
+    with pytest.raises(ConfigurationError) as info:
+        build_flask_app(SECRET, on_store_error="shrug")
+    assert info.value.option == "on_store_error"

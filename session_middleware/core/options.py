@@ -18,6 +18,7 @@ __all__ = [
     "SameSite",
     "SessionOptions",
     "Timeouts",
+    "fails_open",
     "secrets_from",
     "timeouts_from",
 ]
@@ -185,3 +186,10 @@ def timeouts_from(
     if given:
         raise ConfigurationError("timeouts", "give timeouts= or the single timeouts, not both")
     return timeouts
+
+
+def fails_open(on_store_error: str) -> bool:
+    """Whether ``on_store_error`` asks for an anonymous session when the store is down."""
+    if on_store_error not in ("fail_closed", "fail_open"):
+        raise ConfigurationError("on_store_error", "use 'fail_closed' or 'fail_open'")
+    return on_store_error == "fail_open"

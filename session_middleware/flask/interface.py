@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from session_middleware.core.options import (
     CookieOptions,
     SessionOptions,
     Timeouts,
+    fails_open,
     timeouts_from,
 )
 from session_middleware.core.saving import Outcome, commit, settled, with_device
@@ -83,18 +85,23 @@ class FlaskSessionInterface(SessionInterface):
     ) -> None:
         self.store: SyncStore = store if store is not None else MemoryStore(clock=clock).as_sync()
         self._timeouts = (idle_timeout, absolute_timeout, touch_interval, reauth_after, timeouts)
-        self._options = SessionOptions(
-            max_size=max_size,
-            exclude_paths=tuple(exclude_paths),
-            passive_paths=tuple(passive_paths),
+        # Everything of the core but what the app's configuration gives (keys, cookie).
+        self._make_core = functools.partial(
+            SessionCore,
+            options=SessionOptions(
+                max_size=max_size,
+                exclude_paths=tuple(exclude_paths),
+                passive_paths=tuple(passive_paths),
+            ),
+            clock=clock,
+            binding=binding,
+            policy=policy,
+            strategy=write_strategy,
+            codec=TaggedJSON(),
+            session_class=FlaskSession,
         )
-        self._extra: dict[str, Any] = {
-            "binding": binding,
-            "policy": policy,
-            "strategy": write_strategy,
-        }
         self._risk, self._on_event, self._clock = risk, on_event, clock
-        self._fail_open = on_store_error == "fail_open"
+        self._fail_open = fails_open(on_store_error)
         self.retry_after = retry_after
         self._runtimes: dict[int, _Runtime] = {}
 
@@ -109,7 +116,7 @@ class FlaskSessionInterface(SessionInterface):
         config = app.config
         lifetime = int(app.permanent_session_lifetime.total_seconds())
         idle, absolute, touch, reauth, timeouts = self._timeouts
-        core = SessionCore(
+        core = self._make_core(
             keyring=Keyring(_flask_secrets(config)),
             cookie=CookieOptions(
                 name=self.get_cookie_name(app),
@@ -122,11 +129,6 @@ class FlaskSessionInterface(SessionInterface):
             timeouts=timeouts_from(
                 timeouts, idle if idle or timeouts else lifetime, absolute, touch, reauth
             ),
-            options=self._options,
-            clock=self._clock,
-            codec=TaggedJSON(),
-            session_class=FlaskSession,
-            **self._extra,
         )
         events = EventEmitter(self._on_event)
         return _Runtime(
