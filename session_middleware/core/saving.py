@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, replace
+from typing import Any
 
 from session_middleware.core.commands import (
     Delete,
@@ -204,15 +205,13 @@ def _update(
     form: str,
     now: float,
 ) -> Flow[Outcome]:
-    session_id = state.session.id
     last_seen = record.last_seen if state.passive else now
     meta = state.meta or record.meta
-    save = save_command(
-        core, session_id, meta, form, last_seen, now=now, expected_version=record.version
+    written = yield from _write(
+        core, state, meta, form, state.session, last_seen, now, record.version
     )
-    if (yield save) is not None:
-        core.remember_written(session_id, save.blob, meta, form, state.session)
-        return _live_session(core, state, meta, now)
+    if written is not None:
+        return written
     if core.strategy.max_attempts == 1:
         raise SessionConflict(attempts=1)
     # Lost a race. Writers that lose queue on the session's lease lock and take turns, so
@@ -253,14 +252,30 @@ def _retry(
         form = serialize_data(data, core.codec)
         # Fresh data was parsed from the store and this request's own values checked already.
         check_storable(data, form, core.options.max_size, round_trip=False, codec=core.codec)
-        save = save_command(
-            core, session_id, meta, form, last_seen, now=now, expected_version=current.version
-        )
-        if (yield save) is not None:
-            core.remember_written(session_id, save.blob, meta, form, data)
-            return _live_session(core, state, meta, now)
+        written = yield from _write(core, state, meta, form, data, last_seen, now, current.version)
+        if written is not None:
+            return written
         yield Pause(_backoff(attempt))
     raise SessionConflict(attempts=core.strategy.max_attempts)
+
+
+def _write(
+    core: SessionCore,
+    state: RequestState,
+    meta: RecordMeta,
+    form: str,
+    data: dict[str, Any],
+    last_seen: float,
+    now: float,
+    version: int,
+) -> Flow[Outcome | None]:
+    """One compare-and-set of ``form`` over ``version``: the outcome, or ``None`` if lost."""
+    session_id = state.session.id
+    save = save_command(core, session_id, meta, form, last_seen, now=now, expected_version=version)
+    if (yield save) is None:
+        return None
+    core.remember_written(session_id, save.blob, meta, form, data)
+    return _live_session(core, state, meta, now)
 
 
 def _unlock(lock: tuple[str, str] | None) -> Flow[None]:
